@@ -1,0 +1,143 @@
+"""The shape of every command body (HTTP 400 when it does not fit)."""
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from commands.api.countries import ISO_COUNTRIES
+from commands.api.fields import CommandInput, MoneyField, StrictCharField, StrictIntegerField
+
+SKU_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+class TargetsAggregate(CommandInput):
+    expected_version = StrictIntegerField(min_value=0, required=False)
+
+
+class AddressInput(CommandInput):
+    line1 = StrictCharField(max_length=200)
+    line2 = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
+    city = StrictCharField(max_length=100)
+    postal_code = StrictCharField(max_length=20)
+    country = StrictCharField(min_length=2, max_length=2)
+
+    def validate_country(self, value: str) -> str:
+        if value.upper() not in ISO_COUNTRIES:
+            raise serializers.ValidationError("Not an ISO 3166-1 alpha-2 country code.")
+        return value.upper()
+
+
+class EmailInput(serializers.EmailField):
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data).strip()
+
+
+class RegisterCustomerInput(CommandInput):
+    email = EmailInput(max_length=254)
+    name = StrictCharField(max_length=200)
+    phone = StrictCharField(max_length=40, required=False, allow_blank=True, default="")
+    address = AddressInput(required=False, allow_null=True, default=None)
+    password = StrictCharField(required=False, write_only=True, max_length=128, trim_whitespace=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        password = attrs.get("password")
+        if password is not None:
+            try:
+                password_validation.validate_password(password)
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError({"password": list(exc.messages)}) from exc
+        return attrs
+
+
+class UpdateCustomerDetailsInput(TargetsAggregate):
+    customer_id = serializers.UUIDField()
+    name = StrictCharField(max_length=200, required=False)
+    email = EmailInput(max_length=254, required=False)
+    phone = StrictCharField(max_length=40, required=False, allow_blank=True)
+    address = AddressInput(required=False, allow_null=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not {"name", "email", "phone", "address"} & attrs.keys():
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Give at least one of name, email, phone, address."]}
+            )
+        return attrs
+
+
+class CreateProductInput(CommandInput):
+    sku = StrictCharField(max_length=64)
+    name = StrictCharField(max_length=200)
+    description = StrictCharField(required=False, allow_blank=True, default="", max_length=10_000)
+    price = MoneyField(min_value=Decimal("0.01"))
+    stock = StrictIntegerField(min_value=0, max_value=2_000_000_000, required=False, default=0)
+
+    def validate_sku(self, value: str) -> str:
+        if not SKU_PATTERN.fullmatch(value):
+            raise serializers.ValidationError("1 to 64 of the characters A-Z a-z 0-9 . _ -")
+        return value
+
+
+class UpdateProductInput(TargetsAggregate):
+    product_id = serializers.UUIDField()
+    name = StrictCharField(max_length=200, required=False)
+    description = StrictCharField(required=False, allow_blank=True, max_length=10_000)
+    price = MoneyField(min_value=Decimal("0.01"), required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not {"name", "description", "price"} & attrs.keys():
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Give at least one of name, description, price."]}
+            )
+        return attrs
+
+
+class DeleteProductInput(TargetsAggregate):
+    product_id = serializers.UUIDField()
+
+
+class AdjustStockInput(TargetsAggregate):
+    product_id = serializers.UUIDField()
+    delta = StrictIntegerField(min_value=-2_000_000_000, max_value=2_000_000_000)
+    reason = StrictCharField(required=False, allow_blank=True, default="", max_length=500)
+
+    def validate_delta(self, value: int) -> int:
+        if value == 0:
+            raise serializers.ValidationError("Must not be zero.")
+        return value
+
+
+class OrderLineInput(CommandInput):
+    product_id = serializers.UUIDField()
+    quantity = StrictIntegerField(min_value=1, max_value=1000)
+
+
+class CreateOrderInput(CommandInput):
+    customer_id = serializers.UUIDField()
+    lines = OrderLineInput(many=True, allow_empty=False, max_length=100)
+
+    def validate_lines(self, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        product_ids = [line["product_id"] for line in lines]
+        if len(set(product_ids)) != len(product_ids):
+            raise serializers.ValidationError("A product may appear at most once; add up its quantities.")
+        return lines
+
+
+class PayOrderInput(TargetsAggregate):
+    order_id = serializers.UUIDField()
+    amount = MoneyField(min_value=Decimal("0.00"), required=False)
+
+
+class ShipOrderInput(TargetsAggregate):
+    order_id = serializers.UUIDField()
+    tracking_number = StrictCharField(required=False, allow_blank=True, default="", max_length=100)
+
+
+class CancelOrderInput(TargetsAggregate):
+    order_id = serializers.UUIDField()
+    reason = StrictCharField(required=False, allow_blank=True, default="", max_length=500)

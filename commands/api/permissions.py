@@ -1,0 +1,96 @@
+"""Who may send which command (api-v1.md, column "who").
+
+`before` runs ahead of body validation (so an outsider learns nothing about the body's shape);
+`after` sees the validated body and returns extra keyword arguments for the handler.
+"""
+
+import uuid
+from typing import Any
+
+from rest_framework.exceptions import NotAuthenticated, PermissionDenied, Throttled
+from rest_framework.request import Request
+from rest_framework.throttling import SimpleRateThrottle
+
+from commands.errors import AggregateNotFound
+from commands.models import Customer
+
+
+def customer_of(request: Request) -> uuid.UUID | None:
+    if not request.user.is_authenticated:
+        return None
+    return Customer.objects.filter(user=request.user).values_list("pk", flat=True).first()
+
+
+class CommandPolicy:
+    def __init__(self, permission: str) -> None:
+        self.permission = permission
+
+    def is_staff(self, request: Request) -> bool:
+        user = request.user
+        return bool(user.is_authenticated and (user.is_staff or user.has_perm(self.permission)))
+
+    def before(self, request: Request) -> None:
+        if not request.user.is_authenticated:
+            raise NotAuthenticated()
+
+    def after(self, request: Request, data: dict[str, Any]) -> dict[str, Any]:
+        return {}
+
+
+class StaffOnly(CommandPolicy):
+    def before(self, request: Request) -> None:
+        super().before(request)
+        if not self.is_staff(request):
+            raise PermissionDenied("Only staff may send this command.")
+
+
+class StaffOrCustomer(CommandPolicy):
+    def before(self, request: Request) -> None:
+        super().before(request)
+        if not self.is_staff(request) and customer_of(request) is None:
+            raise PermissionDenied("Only staff or a customer may send this command.")
+
+
+class StaffOrCustomerThemself(StaffOrCustomer):
+    """`hide_others`: answer 404, not 403, when a customer names another customer as the target."""
+
+    def __init__(self, permission: str, *, hide_others: bool) -> None:
+        super().__init__(permission)
+        self.hide_others = hide_others
+
+    def after(self, request: Request, data: dict[str, Any]) -> dict[str, Any]:
+        if self.is_staff(request) or customer_of(request) == data["customer_id"]:
+            return {}
+        if self.hide_others:
+            raise AggregateNotFound("customer")
+        raise PermissionDenied("You may act only for your own customer account.")
+
+
+class StaffOrOrderOwner(StaffOrCustomer):
+    """The handler checks ownership and state under the order's row lock."""
+
+    def after(self, request: Request, data: dict[str, Any]) -> dict[str, Any]:
+        return {} if self.is_staff(request) else {"as_customer": customer_of(request)}
+
+
+class SignupThrottle(SimpleRateThrottle):
+    scope = "signup"
+
+    def get_cache_key(self, request: Request, view: Any) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class StaffOrSelfSignup(CommandPolicy):
+    def before(self, request: Request) -> None:
+        if request.user.is_authenticated and not self.is_staff(request):
+            raise PermissionDenied("Only staff may register customers for others.")
+
+    def after(self, request: Request, data: dict[str, Any]) -> dict[str, Any]:
+        if self.is_staff(request):
+            return {}
+        if not data.get("password"):
+            raise NotAuthenticated("Sign-up without staff rights needs a password.")
+        throttle = SignupThrottle()
+        if not throttle.allow_request(request, None):
+            raise Throttled(throttle.wait())
+        return {}

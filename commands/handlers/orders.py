@@ -1,0 +1,154 @@
+"""Order commands: place, pay, ship, cancel."""
+
+import uuid
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import TypedDict
+
+from django.conf import settings
+
+from commands.errors import (
+    AggregateNotFound,
+    CommandRejected,
+    InvalidReference,
+    NotAllowed,
+    RejectionCode,
+)
+from commands.event_log import CommandContext, atomic_command
+from commands.events import OrderCancelled, OrderPaid, OrderPlaced, OrderShipped
+from commands.handlers.recording import CommandResult, check_expected_version, load_for_update, record
+from commands.models import Customer, Order, OrderLine, OrderStatus, Product
+
+
+class LineInput(TypedDict):
+    product_id: uuid.UUID
+    quantity: int
+
+
+def lock_products(product_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Product]:
+    """Lock in one fixed order (by id) so that concurrent orders cannot deadlock on each other."""
+    products = Product.objects.select_for_update().filter(pk__in=product_ids).order_by("pk")
+    return {product.pk: product for product in products}
+
+
+def check_order_state(order: Order, *allowed: OrderStatus, action: str) -> None:
+    if order.status not in allowed:
+        raise CommandRejected(RejectionCode.INVALID_STATE, f"A {order.status} order cannot be {action}.")
+
+
+def place_order(*, context: CommandContext, customer_id: uuid.UUID, lines: Sequence[LineInput]) -> CommandResult:
+    with atomic_command():
+        if not Customer.objects.filter(pk=customer_id).exists():
+            raise InvalidReference({"customer_id": ["No customer has this id."]})
+        products = lock_products([line["product_id"] for line in lines])
+        missing = [
+            {} if line["product_id"] in products else {"product_id": ["No product has this id."]} for line in lines
+        ]
+        if any(missing):
+            raise InvalidReference({"lines": missing})
+        for line in lines:
+            product = products[line["product_id"]]
+            if product.discontinued:
+                raise CommandRejected(
+                    RejectionCode.PRODUCT_UNAVAILABLE, f"{product.sku} is no longer available."
+                )
+            if product.stock < line["quantity"]:
+                raise CommandRejected(
+                    RejectionCode.INSUFFICIENT_STOCK,
+                    f"Only {product.stock} of {product.sku} left; {line['quantity']} requested.",
+                )
+        order = Order(id=uuid.uuid4(), customer_id=customer_id, currency=settings.SHOP_CURRENCY, total=Decimal(0))
+        snapshot = []
+        for line in lines:
+            product = products[line["product_id"]]
+            product.stock -= line["quantity"]
+            product.updated_at = context.now
+            product.save(update_fields=["stock", "updated_at"])
+            snapshot.append(
+                {
+                    "product_id": product.pk,
+                    "sku": product.sku,
+                    "name": product.name,
+                    "unit_price": product.price,
+                    "quantity": line["quantity"],
+                }
+            )
+            order.total += product.price * line["quantity"]
+        event = OrderPlaced(customer_id=customer_id, lines=snapshot, total=order.total, currency=order.currency)
+        result = record(order, event, context)
+        OrderLine.objects.bulk_create(OrderLine(order=order, **line) for line in snapshot)
+        return result
+
+
+def _order(order_id: uuid.UUID, expected_version: int | None) -> Order:
+    return load_for_update(Order.objects.all(), order_id, expected_version=expected_version, label="order")
+
+
+def pay_order(
+    *,
+    context: CommandContext,
+    order_id: uuid.UUID,
+    amount: Decimal | None = None,
+    expected_version: int | None = None,
+) -> CommandResult:
+    with atomic_command():
+        order = _order(order_id, expected_version)
+        check_order_state(order, OrderStatus.PENDING, action="paid")
+        if amount is not None and amount != order.total:
+            raise CommandRejected(
+                RejectionCode.AMOUNT_MISMATCH, f"The order total is {order.total:.2f}, not {amount:.2f}."
+            )
+        order.status = OrderStatus.PAID
+        return record(order, OrderPaid(customer_id=order.customer_id, amount=order.total), context)
+
+
+def ship_order(
+    *,
+    context: CommandContext,
+    order_id: uuid.UUID,
+    tracking_number: str = "",
+    expected_version: int | None = None,
+) -> CommandResult:
+    with atomic_command():
+        order = _order(order_id, expected_version)
+        check_order_state(order, OrderStatus.PAID, action="shipped")
+        order.status = OrderStatus.SHIPPED
+        order.tracking_number = tracking_number
+        event = OrderShipped(customer_id=order.customer_id, tracking_number=tracking_number)
+        return record(order, event, context)
+
+
+def cancel_order(
+    *,
+    context: CommandContext,
+    order_id: uuid.UUID,
+    reason: str = "",
+    expected_version: int | None = None,
+    as_customer: uuid.UUID | None = None,
+) -> CommandResult:
+    """`as_customer`: the customer asking, who may cancel only their own pending orders."""
+    with atomic_command():
+        order = Order.objects.select_for_update().filter(pk=order_id).first()
+        if order is None or (as_customer is not None and order.customer_id != as_customer):
+            raise AggregateNotFound("order")
+        check_expected_version(order, expected_version)
+        if as_customer is not None and order.status != OrderStatus.PENDING:
+            raise NotAllowed("Only pending orders can be cancelled by the customer; please contact us.")
+        check_order_state(order, OrderStatus.PENDING, OrderStatus.PAID, action="cancelled")
+        lines = list(order.lines.values("product_id", "quantity"))
+        products = lock_products([line["product_id"] for line in lines])
+        for line in lines:
+            product = products[line["product_id"]]
+            product.stock += line["quantity"]
+            product.updated_at = context.now
+            product.save(update_fields=["stock", "updated_at"])
+        previous_status = order.status
+        order.status = OrderStatus.CANCELLED
+        event = OrderCancelled(
+            customer_id=order.customer_id,
+            previous_status=previous_status,
+            reason=reason,
+            total=order.total,
+            lines=lines,
+        )
+        return record(order, event, context)

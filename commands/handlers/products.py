@@ -1,0 +1,89 @@
+"""Catalog commands: create, update, delete a product; adjust its stock."""
+
+import uuid
+from decimal import Decimal
+
+from commands.errors import CommandRejected, RejectionCode
+from commands.event_log import CommandContext, atomic_command
+from commands.events import ProductCreated, ProductDeleted, ProductUpdated, StockAdjusted
+from commands.handlers.recording import CommandResult, load_for_update, record
+from commands.models import Product
+
+
+def check_sku_free(sku: str) -> None:
+    if Product.objects.filter(sku=sku).exists():
+        raise CommandRejected(RejectionCode.SKU_TAKEN, f"A product with SKU {sku!r} already exists.")
+
+
+def create_product(
+    *,
+    context: CommandContext,
+    sku: str,
+    name: str,
+    price: Decimal,
+    description: str = "",
+    stock: int = 0,
+) -> CommandResult:
+    with atomic_command():
+        check_sku_free(sku)
+        product = Product(id=uuid.uuid4(), sku=sku, name=name, description=description, price=price, stock=stock)
+        event = ProductCreated(sku=sku, name=name, description=description, price=price, stock=stock)
+        return record(product, event, context)
+
+
+def _live_product(product_id: uuid.UUID, expected_version: int | None) -> Product:
+    return load_for_update(
+        Product.objects.filter(discontinued=False),
+        product_id,
+        expected_version=expected_version,
+        label="product",
+    )
+
+
+def update_product(
+    *,
+    context: CommandContext,
+    product_id: uuid.UUID,
+    expected_version: int | None = None,
+    name: str | None = None,
+    description: str | None = None,
+    price: Decimal | None = None,
+) -> CommandResult:
+    with atomic_command():
+        product = _live_product(product_id, expected_version)
+        changes = {
+            field: value
+            for field, value in (("name", name), ("description", description), ("price", price))
+            if value is not None
+        }
+        for field, value in changes.items():
+            setattr(product, field, value)
+        return record(product, ProductUpdated(changes=changes), context)
+
+
+def delete_product(
+    *, context: CommandContext, product_id: uuid.UUID, expected_version: int | None = None
+) -> CommandResult:
+    with atomic_command():
+        product = _live_product(product_id, expected_version)
+        product.discontinued = True
+        return record(product, ProductDeleted(sku=product.sku), context)
+
+
+def adjust_stock(
+    *,
+    context: CommandContext,
+    product_id: uuid.UUID,
+    delta: int,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> CommandResult:
+    with atomic_command():
+        product = _live_product(product_id, expected_version)
+        if product.stock + delta < 0:
+            raise CommandRejected(
+                RejectionCode.INSUFFICIENT_STOCK,
+                f"Stock of {product.sku} is {product.stock}; it cannot go down by {-delta}.",
+            )
+        product.stock += delta
+        return record(product, StockAdjusted(delta=delta, stock=product.stock, reason=reason), context)

@@ -1,0 +1,142 @@
+"""Normalized write models and the event log: the only source of truth."""
+
+import uuid
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models.functions import Lower
+
+
+class Aggregate(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    version = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+
+
+class Product(Aggregate):
+    sku = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, default="")
+    price = models.DecimalField(max_digits=12, decimal_places=2)
+    stock = models.PositiveIntegerField(default=0)
+    discontinued = models.BooleanField(default=False)
+
+    class Meta:
+        permissions = [("adjust_stock", "Can adjust stock")]
+
+    def __str__(self) -> str:
+        return f"{self.sku} {self.name}"
+
+
+class Customer(Aggregate):
+    email = models.EmailField(max_length=254)
+    name = models.CharField(max_length=200)
+    phone = models.CharField(max_length=40, blank=True, default="")
+    address_line1 = models.CharField(max_length=200, blank=True, default="")
+    address_line2 = models.CharField(max_length=200, blank=True, default="")
+    address_city = models.CharField(max_length=100, blank=True, default="")
+    address_postal_code = models.CharField(max_length=20, blank=True, default="")
+    address_country = models.CharField(max_length=2, blank=True, default="")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="customer"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(Lower("email"), name="customer_email_ci_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+    @property
+    def address(self) -> dict[str, str] | None:
+        if not self.address_line1:
+            return None
+        return {
+            "line1": self.address_line1,
+            "line2": self.address_line2,
+            "city": self.address_city,
+            "postal_code": self.address_postal_code,
+            "country": self.address_country,
+        }
+
+
+class OrderStatus(models.TextChoices):
+    PENDING = "pending"
+    PAID = "paid"
+    SHIPPED = "shipped"
+    CANCELLED = "cancelled"
+
+
+class Order(Aggregate):
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+    status = models.CharField(max_length=16, choices=OrderStatus.choices, default=OrderStatus.PENDING)
+    total = models.DecimalField(max_digits=14, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    tracking_number = models.CharField(max_length=100, blank=True, default="")
+
+    class Meta:
+        permissions = [
+            ("pay_order", "Can mark orders paid"),
+            ("ship_order", "Can ship orders"),
+            ("cancel_order", "Can cancel orders"),
+        ]
+
+    def __str__(self) -> str:
+        return f"order {self.id} ({self.status})"
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    sku = models.CharField(max_length=64)
+    name = models.CharField(max_length=200)
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["order", "product"], name="order_line_product_once")]
+
+
+class Event(models.Model):
+    """One domain event in the append-only log; `position` is the global, gap-tolerant order."""
+
+    position = models.BigAutoField(primary_key=True)
+    aggregate_type = models.CharField(max_length=32)
+    aggregate_id = models.UUIDField()
+    aggregate_version = models.PositiveIntegerField()
+    type = models.CharField(max_length=64)
+    payload = models.JSONField(encoder=DjangoJSONEncoder)
+    occurred_at = models.DateTimeField()
+    metadata = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            # Two writers that both read version N cannot both append N+1.
+            models.UniqueConstraint(fields=["aggregate_id", "aggregate_version"], name="event_aggregate_version"),
+        ]
+        indexes = [models.Index(fields=["type", "position"], name="event_type_position")]
+
+    def __str__(self) -> str:
+        return f"#{self.position} {self.type} {self.aggregate_type}:{self.aggregate_id} v{self.aggregate_version}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to a command sent with an Idempotency-Key, stored in the command's transaction."""
+
+    actor = models.CharField(max_length=64)
+    key = models.CharField(max_length=255)
+    command = models.CharField(max_length=64)
+    fingerprint = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField(encoder=DjangoJSONEncoder)
+    response_location = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["actor", "key"], name="idempotency_actor_key")]

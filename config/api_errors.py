@@ -1,0 +1,60 @@
+"""Every response under /api/ is JSON, errors included; command errors map to api-v1.md's statuses."""
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from rest_framework import status
+from rest_framework.exceptions import APIException
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from commands.errors import AggregateNotFound, CommandRejected, InvalidReference, NotAllowed, VersionConflict
+
+
+class PayloadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is larger than 1 MiB."
+    default_code = "payload_too_large"
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, CommandRejected):
+        return Response({"code": exc.code.value, "detail": exc.detail}, status=422)
+    if isinstance(exc, VersionConflict):
+        body = {"code": "version_conflict", "detail": exc.detail, "current_version": exc.current_version}
+        return Response(body, status=409)
+    if isinstance(exc, AggregateNotFound):
+        return Response({"detail": exc.detail}, status=404)
+    if isinstance(exc, InvalidReference):
+        return Response(exc.errors, status=400)
+    if isinstance(exc, NotAllowed):
+        return Response({"detail": exc.detail}, status=403)
+    return drf_exception_handler(exc, context)
+
+
+def is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if is_api(request):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    from django.views.defaults import page_not_found as html_not_found
+
+    return html_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if is_api(request):
+        return JsonResponse({"detail": "Internal server error."}, status=500)
+    from django.views.defaults import server_error as html_server_error
+
+    return html_server_error(request)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if is_api(request):
+        return JsonResponse({"detail": "Bad request."}, status=400)
+    from django.views.defaults import bad_request as html_bad_request
+
+    return html_bad_request(request, exception)

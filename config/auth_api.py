@@ -1,0 +1,51 @@
+"""POST /api/v1/auth/token/: username and password in a JSON body → a hashed, expiring knox token."""
+
+from typing import Any
+
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import extend_schema, inline_serializer
+from knox.views import LoginView, LogoutView
+from rest_framework import serializers
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+
+class Credentials(serializers.Serializer):
+    username = serializers.CharField(max_length=254)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class ObtainTokenView(LoginView):
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        tags=["auth"],
+        request=Credentials,
+        responses={
+            200: inline_serializer("Token", {"token": serializers.CharField(), "expiry": serializers.DateTimeField()})
+        },
+    )
+    def post(self, request: Request, format: str | None = None) -> Response:
+        credentials = Credentials(data=request.data)
+        credentials.is_valid(raise_exception=True)
+        username = credentials.validated_data["username"]
+        password = credentials.validated_data["password"]
+        # A customer's username is their email, stored in lower case.
+        user = authenticate(request, username=username, password=password) or authenticate(
+            request, username=username.lower(), password=password
+        )
+        if user is None:
+            raise AuthenticationFailed("Wrong username or password.")
+        request.user = user
+        return super().post(request, format=None)
+
+
+class RevokeTokenView(LogoutView):
+    @extend_schema(tags=["auth"], request=None, responses={204: None})
+    def post(self, request: Request, format: str | None = None) -> Response:
+        return super().post(request, format=None)

@@ -1,0 +1,220 @@
+"""Apply the event log to each projection: in position order, exactly once, one runner at a time.
+
+A batch's read-model writes and its checkpoint commit in one read-DB transaction, under a row lock
+on the checkpoint (SKIP LOCKED: a second runner leaves at once and the first one loops until caught up).
+"""
+
+import logging
+import traceback
+from collections.abc import Callable, Iterator
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from commands.models import Event
+from projections.base import Projection
+from projections.models import Checkpoint, ParkedEvent
+from projections.registry import PROJECTIONS
+
+READ_DB = "read"
+EVENT_DB = "default"
+MAX_ATTEMPTS = 3
+logger = logging.getLogger(__name__)
+
+
+class EventFailed(Exception):
+    def __init__(self, event: Event, index: int, error: BaseException) -> None:
+        super().__init__(f"{event} failed: {error!r}")
+        self.event = event
+        self.index = index
+        self.error = "".join(traceback.format_exception(error))[-4000:]
+
+
+def ensure_checkpoint(name: str) -> None:
+    if not Checkpoint.objects.filter(name=name).exists():
+        try:
+            with transaction.atomic(using=READ_DB):
+                Checkpoint.objects.create(name=name)
+        except IntegrityError:
+            pass  # another runner created it first
+
+
+def events_after(position: int, limit: int) -> list[Event]:
+    return list(Event.objects.using(EVENT_DB).filter(position__gt=position).order_by("position")[:limit])
+
+
+def head_position() -> int:
+    last = Event.objects.using(EVENT_DB).order_by("-position").values_list("position", flat=True).first()
+    return last or 0
+
+
+def apply_batch(projection: Projection, events: list[Event]) -> None:
+    for index, event in enumerate(events):
+        try:
+            projection.apply(event)
+        except Exception as error:
+            raise EventFailed(event, index, error) from error
+
+
+def _advance(checkpoint: Checkpoint, event: Event) -> None:
+    checkpoint.position = event.position
+    checkpoint.last_event_at = event.occurred_at
+    checkpoint.failures = 0
+    checkpoint.failed_position = None
+    checkpoint.save()
+
+
+def run_once(projection: Projection, batch_size: int) -> int | None:
+    """Apply the next batch; None when another runner holds this projection."""
+    with transaction.atomic(using=READ_DB):
+        checkpoint = (
+            Checkpoint.objects.select_for_update(skip_locked=True).filter(name=projection.name).first()
+        )
+        if checkpoint is None:
+            return None
+        events = events_after(checkpoint.position, batch_size)
+        if events:
+            apply_batch(projection, events)
+            _advance(checkpoint, events[-1])
+        return len(events)
+
+
+def record_failure(projection: Projection, failure: EventFailed) -> bool:
+    """Note the failure on the checkpoint; park the event once it has failed MAX_ATTEMPTS times."""
+    with transaction.atomic(using=READ_DB):
+        checkpoint = Checkpoint.objects.select_for_update().get(name=projection.name)
+        if checkpoint.position >= failure.event.position:
+            return True  # someone else got past it meanwhile
+        same = checkpoint.failed_position == failure.event.position
+        checkpoint.failures = checkpoint.failures + 1 if same else 1
+        checkpoint.failed_position = failure.event.position
+        checkpoint.last_error = failure.error
+        checkpoint.last_error_at = timezone.now()
+        if checkpoint.failures < MAX_ATTEMPTS:
+            checkpoint.save()
+            return False
+        ParkedEvent.objects.create(
+            projection=projection.name,
+            position=failure.event.position,
+            event_type=failure.event.type,
+            error=failure.error,
+            attempts=checkpoint.failures,
+        )
+        logger.error("projection %s parked event %s", projection.name, failure.event)
+        _advance(checkpoint, failure.event)
+        return True
+
+
+def run_projection(projection: Projection, *, batch_size: int | None = None) -> int:
+    """Loop until caught up (or another runner has the lock); returns the number of events read."""
+    size = batch_size or settings.PROJECTION_BATCH_SIZE
+    ensure_checkpoint(projection.name)
+    done = 0
+    while True:
+        try:
+            count = run_once(projection, size)
+        except EventFailed as failure:
+            if failure.index > 0:
+                # Commit the good events ahead of the bad one, then meet it at the head of a batch.
+                count = run_once(projection, failure.index)
+            elif record_failure(projection, failure):
+                continue
+            else:
+                raise
+        if not count:
+            return done
+        done += count
+
+
+def run_all() -> dict[str, int]:
+    return {name: run_projection(projection) for name, projection in PROJECTIONS.items()}
+
+
+def read_position(names: tuple[str, ...] | None = None) -> int:
+    """Every event up to this position is reflected in the named projections' read models."""
+    wanted = names or tuple(PROJECTIONS)
+    positions = dict(Checkpoint.objects.filter(name__in=wanted).values_list("name", "position"))
+    return min((positions.get(name, 0) for name in wanted), default=0)
+
+
+def replay(projection: Projection, *, up_to: int | None = None, progress: Callable[[int], None] | None = None) -> int:
+    """Empty the projection's read models and apply the log from position 0 (caller holds the lock)."""
+    projection.clear()
+    applied = 0
+    last: Event | None = None
+    for batch in _batches(up_to):
+        apply_batch(projection, batch)
+        applied += len(batch)
+        last = batch[-1]
+        if progress:
+            progress(len(batch))
+    return last.position if last else 0
+
+
+def _batches(up_to: int | None, size: int = 2000) -> Iterator[list[Event]]:
+    position = 0
+    while True:
+        queryset = Event.objects.using(EVENT_DB).filter(position__gt=position)
+        if up_to is not None:
+            queryset = queryset.filter(position__lte=up_to)
+        batch = list(queryset.order_by("position")[:size])
+        if not batch:
+            return
+        yield batch
+        position = batch[-1].position
+
+
+def rebuild(projection: Projection, *, progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild from scratch in one transaction: readers see the old rows until the new ones commit."""
+    ensure_checkpoint(projection.name)
+    with transaction.atomic(using=READ_DB):
+        checkpoint = Checkpoint.objects.select_for_update().get(name=projection.name)
+        ParkedEvent.objects.filter(projection=projection.name).delete()
+        last_position = replay(projection, progress=progress)
+        last = Event.objects.using(EVENT_DB).filter(position=last_position).first()
+        checkpoint.position = max(last_position, 0)
+        checkpoint.last_event_at = last.occurred_at if last else None
+        checkpoint.failures = 0
+        checkpoint.failed_position = None
+        checkpoint.last_error = ""
+        checkpoint.save()
+        return last_position
+
+
+def snapshot(projection: Projection) -> dict[str, dict[object, dict]]:
+    return {
+        model._meta.label: {row["pk"]: row for row in model.objects.values("pk", *_fields(model))}
+        for model in projection.read_models
+    }
+
+
+def _fields(model: type) -> list[str]:
+    return [field.attname for field in model._meta.concrete_fields]  # type: ignore[attr-defined]
+
+
+def verify(projection: Projection) -> list[str]:
+    """Differences between the live read models and a fresh replay up to the same position."""
+    ensure_checkpoint(projection.name)
+    with transaction.atomic(using=READ_DB):
+        checkpoint = Checkpoint.objects.select_for_update().get(name=projection.name)
+        live = snapshot(projection)
+        replay(projection, up_to=checkpoint.position)
+        replayed = snapshot(projection)
+        transaction.set_rollback(True, using=READ_DB)
+    return describe_differences(live, replayed)
+
+
+def describe_differences(live: dict, replayed: dict) -> list[str]:
+    differences = []
+    for label, live_rows in live.items():
+        replay_rows = replayed[label]
+        for pk in live_rows.keys() - replay_rows.keys():
+            differences.append(f"{label} {pk}: live only")
+        for pk in replay_rows.keys() - live_rows.keys():
+            differences.append(f"{label} {pk}: replay only")
+        for pk in live_rows.keys() & replay_rows.keys():
+            if live_rows[pk] != replay_rows[pk]:
+                changed = sorted(k for k in live_rows[pk] if live_rows[pk][k] != replay_rows[pk].get(k))
+                differences.append(f"{label} {pk}: differs in {', '.join(changed)}")
+    return differences

@@ -1,0 +1,73 @@
+"""X-Read-Position on every query response; X-Min-Position waits for the read side to catch up."""
+
+import time
+from typing import Any, ClassVar
+
+from django.conf import settings
+from rest_framework import serializers, status
+from rest_framework.exceptions import APIException
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from projections.runner import read_position
+
+POLL_SECONDS = 0.05
+
+
+class NotYetProjected(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "not_yet_projected"
+
+    def __init__(self, wanted: int, position: int) -> None:
+        super().__init__(f"The read models have not reached position {wanted} yet.")
+        self.read_position = position
+
+
+def wait_for_position(names: tuple[str, ...], wanted: int | None, timeout: float) -> int:
+    """The read position once it reaches `wanted` (or at once, without one); NotYetProjected on timeout."""
+    deadline = time.monotonic() + timeout
+    position = read_position(names)
+    while wanted is not None and position < wanted:
+        if time.monotonic() >= deadline:
+            raise NotYetProjected(wanted, position)
+        time.sleep(POLL_SECONDS)
+        position = read_position(names)
+    return position
+
+
+def min_position(request: Request) -> int | None:
+    raw = request.headers.get("X-Min-Position")
+    if raw is None:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise serializers.ValidationError({"X-Min-Position": ["Must be a non-negative integer."]})
+    return value
+
+
+class ReadConsistencyMixin:
+    """For read-only views: serve only once X-Min-Position holds, and say what was served."""
+
+    projections: ClassVar[tuple[str, ...]]
+    served_position: int | None = None
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        wanted = min_position(request)
+        self.served_position = wait_for_position(self.projections, wanted, settings.READ_POSITION_WAIT_SECONDS)
+
+    def handle_exception(self, exc: Exception) -> Response:
+        response = super().handle_exception(exc)  # type: ignore[misc]
+        if isinstance(exc, NotYetProjected):
+            response.data["read_position"] = exc.read_position
+            response["Retry-After"] = "1"
+        return response
+
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        position = self.served_position if self.served_position is not None else read_position(self.projections)
+        response["X-Read-Position"] = str(position)
+        return response

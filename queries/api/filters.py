@@ -1,0 +1,93 @@
+"""Query parameters of api-v1.md: filters, full-text search, orderings."""
+
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connections
+from django.db.models import Q, QuerySet
+from django_filters import rest_framework as filters
+from rest_framework.filters import OrderingFilter
+
+from queries.models import CustomerView, EventRecord, OrderView, ProductView
+
+
+def full_text(queryset: QuerySet, fields: tuple[str, ...], text: str) -> QuerySet:
+    """PostgreSQL: web-search syntax over a tsvector; SQLite (embedded mode): substring match."""
+    text = text.strip()
+    if not text:
+        return queryset
+    if connections[queryset.db].vendor == "postgresql":
+        vector = SearchVector(*fields, config="simple")
+        return queryset.annotate(search=vector).filter(
+            Q(search=SearchQuery(text, config="simple", search_type="websearch"))
+            | Q(**{f"{fields[0]}__icontains": text})
+        )
+    match = Q()
+    for field in fields:
+        match |= Q(**{f"{field}__icontains": text})
+    return queryset.filter(match)
+
+
+class ProductFilter(filters.FilterSet):
+    search = filters.CharFilter(method="filter_search", max_length=200)
+    min_price = filters.NumberFilter(field_name="price", lookup_expr="gte")
+    max_price = filters.NumberFilter(field_name="price", lookup_expr="lte")
+    in_stock = filters.BooleanFilter(method="filter_in_stock")
+
+    class Meta:
+        model = ProductView
+        fields: list[str] = []
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return full_text(queryset, ("sku", "name", "description"), value)
+
+    def filter_in_stock(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        return queryset.filter(stock__gt=0) if value else queryset.filter(stock__lte=0)
+
+
+class CustomerFilter(filters.FilterSet):
+    search = filters.CharFilter(method="filter_search", max_length=200)
+
+    class Meta:
+        model = CustomerView
+        fields: list[str] = []
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return full_text(queryset, ("email", "name"), value)
+
+
+class OrderFilter(filters.FilterSet):
+    customer = filters.UUIDFilter(field_name="customer_id")
+    status = filters.ChoiceFilter(
+        choices=[(status, status) for status in ("pending", "paid", "shipped", "cancelled")]
+    )
+
+    class Meta:
+        model = OrderView
+        fields: list[str] = []
+
+
+class EventFilter(filters.FilterSet):
+    after = filters.NumberFilter(field_name="position", lookup_expr="gt", min_value=0)
+    aggregate_id = filters.UUIDFilter()
+    type = filters.CharFilter(max_length=64)
+
+    class Meta:
+        model = EventRecord
+        fields: list[str] = []
+
+
+class StrictOrderingFilter(OrderingFilter):
+    """An ordering that is not on the list is a 400, not silently ignored."""
+
+    def get_ordering(self, request, queryset, view):  # type: ignore[no-untyped-def]
+        from rest_framework.exceptions import ValidationError
+
+        params = request.query_params.get(self.ordering_param)
+        if params:
+            fields = [param.strip() for param in params.split(",")]
+            valid = {item[0] for item in self.get_valid_fields(queryset, view, {"request": request})}
+            invalid = [field for field in fields if field.lstrip("-") not in valid]
+            if invalid:
+                raise ValidationError({self.ordering_param: [f"Cannot order by {', '.join(invalid)}."]})
+        return super().get_ordering(request, queryset, view)

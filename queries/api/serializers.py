@@ -1,0 +1,111 @@
+from datetime import UTC, datetime
+
+from django.db import models
+from rest_framework import serializers
+
+from queries.models import CustomerView, EventRecord, OrderView, ProductView
+
+
+class OffsetDateTimeField(serializers.DateTimeField):
+    """ISO 8601 with an explicit UTC offset ("+00:00")."""
+
+    def to_representation(self, value: datetime) -> str | None:
+        return value.astimezone(UTC).isoformat() if value else None
+
+
+class ReadModelSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: OffsetDateTimeField,
+    }
+
+
+class ProductSerializer(ReadModelSerializer):
+    in_stock = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ProductView
+        fields = [
+            "id",
+            "sku",
+            "name",
+            "description",
+            "price",
+            "currency",
+            "stock",
+            "in_stock",
+            "units_sold",
+            "created_at",
+            "updated_at",
+            "version",
+        ]
+
+
+class AddressSerializer(serializers.Serializer):
+    line1 = serializers.CharField()
+    line2 = serializers.CharField()
+    city = serializers.CharField()
+    postal_code = serializers.CharField()
+    country = serializers.CharField()
+
+
+class CustomerSerializer(ReadModelSerializer):
+    address = AddressSerializer(allow_null=True)
+
+    class Meta:
+        model = CustomerView
+        fields = [
+            "id",
+            "email",
+            "name",
+            "phone",
+            "address",
+            "orders_count",
+            "total_spent",
+            "last_order_at",
+            "created_at",
+            "updated_at",
+            "version",
+        ]
+
+
+class OrderCustomerSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="customer_id")
+    name = serializers.CharField(source="customer_name")
+    email = serializers.CharField(source="customer_email")
+
+
+class OrderLineSerializer(serializers.Serializer):
+    product_id = serializers.UUIDField()
+    sku = serializers.CharField()
+    name = serializers.CharField()
+    unit_price = serializers.CharField()
+    quantity = serializers.IntegerField()
+    line_total = serializers.CharField()
+
+
+class OrderSerializer(ReadModelSerializer):
+    customer = OrderCustomerSerializer(source="*")
+    lines = OrderLineSerializer(many=True)
+
+    class Meta:
+        model = OrderView
+        fields = [
+            "id",
+            "status",
+            "customer",
+            "lines",
+            "item_count",
+            "total",
+            "currency",
+            "tracking_number",
+            "created_at",
+            "updated_at",
+            "version",
+        ]
+
+
+class EventSerializer(ReadModelSerializer):
+    class Meta:
+        model = EventRecord
+        fields = ["position", "type", "aggregate_type", "aggregate_id", "aggregate_version", "occurred_at", "payload"]

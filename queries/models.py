@@ -1,0 +1,125 @@
+"""Denormalized read models, written only by projections, served by the query API, admin and storefront."""
+
+from django.db import models
+
+
+class ProductView(models.Model):
+    id = models.UUIDField(primary_key=True)
+    sku = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, default="")
+    price = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    stock = models.IntegerField(default=0)
+    units_sold = models.IntegerField(default=0)
+    deleted = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    version = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = "product"
+        indexes = [
+            models.Index(fields=["price"], name="product_price"),
+            models.Index(fields=["name"], name="product_name"),
+            models.Index(fields=["created_at"], name="product_created"),
+            models.Index(fields=["units_sold"], name="product_units_sold"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} {self.name}"
+
+    @property
+    def in_stock(self) -> bool:
+        return self.stock > 0
+
+
+class CustomerView(models.Model):
+    id = models.UUIDField(primary_key=True)
+    user_id = models.BigIntegerField(null=True, blank=True, unique=True)
+    email = models.CharField(max_length=254)
+    name = models.CharField(max_length=200)
+    phone = models.CharField(max_length=40, blank=True, default="")
+    address = models.JSONField(null=True, blank=True)
+    orders_count = models.IntegerField(default=0)
+    total_spent = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    last_order_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    version = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = "customer"
+        indexes = [
+            models.Index(fields=["name"], name="customer_name"),
+            models.Index(fields=["email"], name="customer_email"),
+            models.Index(fields=["created_at"], name="customer_created"),
+            models.Index(fields=["total_spent"], name="customer_total_spent"),
+            models.Index(fields=["orders_count"], name="customer_orders_count"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+class OrderView(models.Model):
+    id = models.UUIDField(primary_key=True)
+    status = models.CharField(max_length=16)
+    customer_id = models.UUIDField()
+    customer_name = models.CharField(max_length=200)
+    customer_email = models.CharField(max_length=254)
+    lines = models.JSONField()
+    item_count = models.IntegerField()
+    total = models.DecimalField(max_digits=14, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    tracking_number = models.CharField(max_length=100, blank=True, default="")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    version = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = "order"
+        indexes = [
+            models.Index(fields=["customer_id", "created_at"], name="order_customer_created"),
+            models.Index(fields=["status", "created_at"], name="order_status_created"),
+            models.Index(fields=["created_at"], name="order_created"),
+            models.Index(fields=["total"], name="order_total"),
+        ]
+
+    def __str__(self) -> str:
+        return f"order {self.id} ({self.status})"
+
+
+class OrderCustomer(models.Model):
+    """The orders projection's own copy of each customer's current name and email (for the fan-out)."""
+
+    id = models.UUIDField(primary_key=True)
+    name = models.CharField(max_length=200)
+    email = models.CharField(max_length=254)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EventRecord(models.Model):
+    """The integrators' event feed: a copy of the event log on the read side."""
+
+    position = models.BigIntegerField(primary_key=True)
+    type = models.CharField(max_length=64)
+    aggregate_type = models.CharField(max_length=32)
+    aggregate_id = models.UUIDField()
+    aggregate_version = models.PositiveIntegerField()
+    occurred_at = models.DateTimeField()
+    payload = models.JSONField()
+    metadata = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = "event"
+        ordering = ["position"]
+        indexes = [
+            models.Index(fields=["aggregate_id", "position"], name="event_record_aggregate"),
+            models.Index(fields=["type", "position"], name="event_record_type"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.position} {self.type}"
