@@ -1,0 +1,48 @@
+# cqrs-shop: `make run` starts everything on the embedded default; `make test` runs the whole suite.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+
+# Tests run on the real services (PostgreSQL for both databases, Redis as broker); override as needed.
+TEST_ENV := DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/cqrs_shop_write} \
+	READ_DATABASE_URL=$${TEST_READ_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/cqrs_shop_read} \
+	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/5} \
+	CACHE_REDIS_URL=$${TEST_CACHE_REDIS_URL:-redis://127.0.0.1:6379/6}
+
+.PHONY: install run test test-fast lint bench messages clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+messages: install
+	@if compgen -G "locale/*/LC_MESSAGES/*.po" > /dev/null; then $(PY) manage.py compilemessages -v0; fi
+
+run: install messages
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py migrate --noinput -v0 --database read
+	$(PY) manage.py load_demo
+	PORT=$(PORT) $(VENV)/bin/honcho -f Procfile start
+
+test: install messages
+	$(TEST_ENV) $(VENV)/bin/ruff check .
+	$(TEST_ENV) $(VENV)/bin/pytest
+
+# While iterating: skip the slow browser, fault and torture tests.
+test-fast: install messages
+	$(TEST_ENV) $(VENV)/bin/pytest -m "not slow" -x
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy .
+
+bench: install
+	$(TEST_ENV) $(PY) -m benchmarks.run
+
+clean:
+	rm -rf var test-artifacts

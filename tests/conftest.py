@@ -1,0 +1,113 @@
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connections
+from rest_framework.test import APIClient
+
+from commands.models import Event
+from tests.factories import make_staff
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def wait_until(predicate: Callable[[], Any], *, timeout: float = 30.0, interval: float = 0.1) -> Any:
+    """Poll until `predicate()` is truthy; fail the test on timeout (never a bare sleep)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        time.sleep(interval)
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def staff_user(db: None) -> Any:
+    return make_staff()
+
+
+@pytest.fixture
+def staff_api(staff_user: Any) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(staff_user)
+    return client
+
+
+def event_count() -> int:
+    return Event.objects.count()
+
+
+class WriteDatabaseTouched(AssertionError):
+    pass
+
+
+@pytest.fixture
+def block_write_db() -> Iterator[list[str]]:
+    """Fail any SQL on the write alias except authentication's own lookups (users, tokens, sessions)."""
+    allowed = ("auth_user", "knox_authtoken", "django_session", "auth_permission", "auth_group")
+    seen: list[str] = []
+
+    def blocker(execute: Callable, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if not any(table in sql for table in allowed):
+            seen.append(sql)
+            raise WriteDatabaseTouched(f"query touched the write database: {sql}")
+        return execute(sql, params, many, context)
+
+    with connections["default"].execute_wrapper(blocker):
+        yield seen
+
+
+def subprocess_env() -> dict[str, str]:
+    """Environment for subprocesses (celery worker, web server) pointing at the test databases."""
+    env = dict(os.environ)
+    for alias, variable in (("default", "DATABASE_URL"), ("read", "READ_DATABASE_URL")):
+        settings = connections[alias].settings_dict
+        if settings["ENGINE"].endswith("sqlite3"):
+            raise RuntimeError("pipeline tests need PostgreSQL: set DATABASE_URL and READ_DATABASE_URL")
+        env[variable] = f"postgres://{settings['USER'] or 'postgres'}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{settings['NAME']}"
+    env["PROJECTION_CATCHUP_SECONDS"] = "1"
+    env["PYTHONPATH"] = str(ROOT)
+    env["VAR_DIR"] = str(ROOT / "var" / "test-worker")
+    return env
+
+
+class WorkerProcess:
+    def __init__(self, env: dict[str, str], *, beat: bool) -> None:
+        command = [
+            sys.executable, "-m", "celery", "-A", "config", "worker",
+            "-Q", "projections,celery", "--pool=solo", "--loglevel=WARNING",
+            "--without-gossip", "--without-mingle", "-n", f"test-{os.getpid()}-{time.monotonic_ns()}@%h",
+        ]
+        if beat:
+            command.append("--beat")
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db: None, django_db_blocker: Any) -> Iterator[WorkerProcess]:
+    """A real `celery worker` process (with an embedded beat doing the catch-up every second)."""
+    worker = WorkerProcess(subprocess_env(), beat=True)
+    try:
+        yield worker
+    finally:
+        worker.stop()
