@@ -101,6 +101,9 @@ class OrderLine(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["order", "product"], name="order_line_product_once")]
 
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.sku}"
+
 
 class Event(models.Model):
     """One domain event in the append-only log; `position` is the global, gap-tolerant order."""
@@ -140,3 +143,6 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["actor", "key"], name="idempotency_actor_key")]
+
+    def __str__(self) -> str:
+        return f"{self.command} {self.key}"

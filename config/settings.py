@@ -24,7 +24,7 @@ if not SECRET_KEY:
     if not DEBUG and env_bool("DJANGO_REQUIRE_SECRET_KEY", False):
         raise RuntimeError("SECRET_KEY must be set in production")
     # Development only: a fixed key so sessions survive restarts of `make run`.
-    SECRET_KEY = "insecure-dev-key-only-for-make-run-and-tests-0123456789abcdefghijklmnop"  # noqa: S105
+    SECRET_KEY = "insecure-dev-key-only-for-make-run-and-tests-0123456789abcdefghijklmnop"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 

@@ -23,4 +23,3 @@ class EventFeedProjection(Projection):
             payload=event.payload,
             metadata=event.metadata,
         )
-

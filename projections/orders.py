@@ -20,9 +20,7 @@ class OrderDetailsProjection(Projection):
     read_models = (OrderView, OrderCustomer)
 
     def customer_registered(self, event: Event) -> None:
-        OrderCustomer.objects.create(
-            id=event.aggregate_id, name=event.payload["name"], email=event.payload["email"]
-        )
+        OrderCustomer.objects.create(id=event.aggregate_id, name=event.payload["name"], email=event.payload["email"])
 
     def customer_details_updated(self, event: Event) -> None:
         changes = {key: value for key, value in event.payload["changes"].items() if key in {"name", "email"}}

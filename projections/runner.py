@@ -68,9 +68,7 @@ def _advance(checkpoint: Checkpoint, event: Event) -> None:
 def run_once(projection: Projection, batch_size: int) -> int | None:
     """Apply the next batch; None when another runner holds this projection."""
     with transaction.atomic(using=READ_DB):
-        checkpoint = (
-            Checkpoint.objects.select_for_update(skip_locked=True).filter(name=projection.name).first()
-        )
+        checkpoint = Checkpoint.objects.select_for_update(skip_locked=True).filter(name=projection.name).first()
         if checkpoint is None:
             return None
         events = events_after(checkpoint.position, batch_size)

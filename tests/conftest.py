@@ -76,7 +76,9 @@ def subprocess_env() -> dict[str, str]:
         settings = connections[alias].settings_dict
         if settings["ENGINE"].endswith("sqlite3"):
             raise RuntimeError("pipeline tests need PostgreSQL: set DATABASE_URL and READ_DATABASE_URL")
-        env[variable] = f"postgres://{settings['USER'] or 'postgres'}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{settings['NAME']}"
+        env[variable] = (
+            f"postgres://{settings['USER'] or 'postgres'}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{settings['NAME']}"
+        )
     env["PROJECTION_CATCHUP_SECONDS"] = "1"
     env["PYTHONPATH"] = str(ROOT)
     env["VAR_DIR"] = str(ROOT / "var" / "test-worker")
@@ -86,9 +88,20 @@ def subprocess_env() -> dict[str, str]:
 class WorkerProcess:
     def __init__(self, env: dict[str, str], *, beat: bool) -> None:
         command = [
-            sys.executable, "-m", "celery", "-A", "config", "worker",
-            "-Q", "projections,celery", "--pool=solo", "--loglevel=WARNING",
-            "--without-gossip", "--without-mingle", "-n", f"test-{os.getpid()}-{time.monotonic_ns()}@%h",
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            "projections,celery",
+            "--pool=solo",
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "-n",
+            f"test-{os.getpid()}-{time.monotonic_ns()}@%h",
         ]
         if beat:
             command.append("--beat")

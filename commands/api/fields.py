@@ -38,9 +38,7 @@ class CommandInput(serializers.Serializer):
 
     def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, dict):
-            raise serializers.ValidationError(
-                {"non_field_errors": ["Expected a JSON object."]}, code="invalid"
-            )
+            raise serializers.ValidationError({"non_field_errors": ["Expected a JSON object."]}, code="invalid")
         unknown = {name: ["Unknown field."] for name in data if name not in self.fields}
         try:
             value = super().to_internal_value(data)

@@ -91,9 +91,7 @@ class UpdateProductInput(TargetsAggregate):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not {"name", "description", "price"} & attrs.keys():
-            raise serializers.ValidationError(
-                {"non_field_errors": ["Give at least one of name, description, price."]}
-            )
+            raise serializers.ValidationError({"non_field_errors": ["Give at least one of name, description, price."]})
         return attrs
 
 

@@ -36,7 +36,10 @@ ACCEPTED = inline_serializer(
 )
 REJECTED = inline_serializer(
     "CommandRejected",
-    {"code": serializers.ChoiceField(choices=[code.value for code in RejectionCode]), "detail": serializers.CharField()},
+    {
+        "code": serializers.ChoiceField(choices=[code.value for code in RejectionCode]),
+        "detail": serializers.CharField(),
+    },
 )
 CONFLICT = inline_serializer(
     "VersionConflict",

@@ -49,9 +49,7 @@ def place_order(*, context: CommandContext, customer_id: uuid.UUID, lines: Seque
         for line in lines:
             product = products[line["product_id"]]
             if product.discontinued:
-                raise CommandRejected(
-                    RejectionCode.PRODUCT_UNAVAILABLE, f"{product.sku} is no longer available."
-                )
+                raise CommandRejected(RejectionCode.PRODUCT_UNAVAILABLE, f"{product.sku} is no longer available.")
             if product.stock < line["quantity"]:
                 raise CommandRejected(
                     RejectionCode.INSUFFICIENT_STOCK,

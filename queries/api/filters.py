@@ -58,9 +58,7 @@ class CustomerFilter(filters.FilterSet):
 
 class OrderFilter(filters.FilterSet):
     customer = filters.UUIDFilter(field_name="customer_id")
-    status = filters.ChoiceFilter(
-        choices=[(status, status) for status in ("pending", "paid", "shipped", "cancelled")]
-    )
+    status = filters.ChoiceFilter(choices=[(status, status) for status in ("pending", "paid", "shipped", "cancelled")])
 
     class Meta:
         model = OrderView
