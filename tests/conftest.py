@@ -76,9 +76,8 @@ def subprocess_env() -> dict[str, str]:
         settings = connections[alias].settings_dict
         if settings["ENGINE"].endswith("sqlite3"):
             raise RuntimeError("pipeline tests need PostgreSQL: set DATABASE_URL and READ_DATABASE_URL")
-        env[variable] = (
-            f"postgres://{settings['USER'] or 'postgres'}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{settings['NAME']}"
-        )
+        user, host, port = settings["USER"] or "postgres", settings["HOST"] or "127.0.0.1", settings["PORT"] or 5432
+        env[variable] = f"postgres://{user}@{host}:{port}/{settings['NAME']}"
     env["PROJECTION_CATCHUP_SECONDS"] = "1"
     env["PYTHONPATH"] = str(ROOT)
     env["VAR_DIR"] = str(ROOT / "var" / "test-worker")
