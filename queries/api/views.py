@@ -14,6 +14,7 @@ from queries.api.filters import (
     StrictOrderingFilter,
 )
 from queries.api.pagination import EventFeedPagination, ReadModelPagination
+from queries.api.schema import ReadModelSchema
 from queries.api.serializers import CustomerSerializer, EventSerializer, OrderSerializer, ProductSerializer
 from queries.models import CustomerView, EventRecord, OrderView, ProductView
 
@@ -23,6 +24,7 @@ def is_staff(request: Request) -> bool:
 
 
 class ReadOnlyViewSet(ReadConsistencyMixin, viewsets.ReadOnlyModelViewSet):
+    schema = ReadModelSchema()
     filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
     pagination_class = ReadModelPagination
 
