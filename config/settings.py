@@ -19,11 +19,13 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
+# PRODUCTION=true: behind HTTPS, with a real SECRET_KEY; `manage.py check --deploy` passes with it.
+PRODUCTION = env_bool("PRODUCTION", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and env_bool("DJANGO_REQUIRE_SECRET_KEY", False):
-        raise RuntimeError("SECRET_KEY must be set in production")
-    # Development only: a fixed key so sessions survive restarts of `make run`.
+    if PRODUCTION:
+        raise RuntimeError("SECRET_KEY must be set when PRODUCTION=true")
+    # Development and tests only: a fixed key so sessions survive restarts of `make run`.
     SECRET_KEY = "insecure-dev-key-only-for-make-run-and-tests-0123456789abcdefghijklmnop"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -236,7 +238,7 @@ WHITENOISE_MANIFEST_STRICT = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-if env_bool("HTTPS", False):
+if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True

@@ -1,0 +1,47 @@
+"""Production settings pass Django's deployment checks; the router keeps each app on its own database."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+from commands.models import Event, Product
+from config.routers import ReadWriteRouter
+from projections.models import Checkpoint
+from queries.models import OrderView, ProductView
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "PRODUCTION", "DEBUG"}}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True
+    )
+
+
+def test_production_settings_pass_check_deploy():
+    result = run_manage(
+        "check", "--deploy", "--fail-level", "WARNING", PRODUCTION="true", SECRET_KEY=secrets.token_urlsafe(50)
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = run_manage("check", PRODUCTION="true")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_router_sends_each_app_to_its_database():
+    router = ReadWriteRouter()
+    for model in (Product, Event):
+        assert router.db_for_read(model) == router.db_for_write(model) == "default"
+    for model in (ProductView, OrderView, Checkpoint):
+        assert router.db_for_read(model) == router.db_for_write(model) == "read"
+    assert router.allow_migrate("read", "queries") and not router.allow_migrate("default", "queries")
+    assert router.allow_migrate("default", "commands") and not router.allow_migrate("read", "commands")
+    assert router.allow_migrate("default", "auth") and not router.allow_migrate("read", "auth")
+    assert not router.allow_relation(Product(), ProductView())
