@@ -3,6 +3,7 @@
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -84,10 +85,12 @@ TEMPLATES = [
 # --- Databases: "default" is the write side, "read" holds read models and checkpoints -------------
 
 
-def database(url_env: str, sqlite_name: str) -> dict:
+def database(url_env: str, sqlite_name: str) -> dict[str, Any]:
     url = os.environ.get(url_env)
     if url:
-        config = dj_database_url.parse(url, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")))
+        config: dict[str, Any] = dict(
+            dj_database_url.parse(url, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")))
+        )
         config.setdefault("OPTIONS", {})
         config["CONN_HEALTH_CHECKS"] = True
         return config

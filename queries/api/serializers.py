@@ -9,8 +9,8 @@ from queries.models import CustomerView, EventRecord, OrderView, ProductView
 class OffsetDateTimeField(serializers.DateTimeField):
     """ISO 8601 with an explicit UTC offset ("+00:00")."""
 
-    def to_representation(self, value: datetime) -> str | None:
-        return value.astimezone(UTC).isoformat() if value else None
+    def to_representation(self, value: datetime) -> str:
+        return value.astimezone(UTC).isoformat()
 
 
 class ReadModelSerializer(serializers.ModelSerializer):
