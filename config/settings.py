@@ -93,6 +93,10 @@ def database(url_env: str, sqlite_name: str) -> dict[str, Any]:
         )
         config.setdefault("OPTIONS", {})
         config["CONN_HEALTH_CHECKS"] = True
+        if env_bool("DB_POOL", False):
+            # psycopg's connection pool for threaded web servers (not for forking Celery workers).
+            config["OPTIONS"]["pool"] = {"min_size": 2, "max_size": int(os.environ.get("DB_POOL_SIZE", "10"))}
+            config["CONN_MAX_AGE"] = 0
         return config
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     return {
