@@ -1,0 +1,138 @@
+"""Storefront forms: they check shape; business rules are the command handlers' to enforce."""
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from commands.api.countries import ISO_COUNTRIES
+from queries.models import CustomerView
+from queries.storefront.cart import MAX_QUANTITY
+from queries.storefront.selectors import PRODUCT_ORDERINGS
+
+SORT_LABELS = {
+    "name": _("Name"),
+    "price": _("Price: low to high"),
+    "-price": _("Price: high to low"),
+    "newest": _("Newest"),
+    "popular": _("Best selling"),
+}
+ADDRESS_FIELDS = ("line1", "line2", "city", "postal_code", "country")
+REQUIRED_ADDRESS_FIELDS = ("line1", "city", "postal_code", "country")
+
+
+class CatalogFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    min_price = forms.DecimalField(label=_("Min. price"), required=False, min_value=0, decimal_places=2)
+    max_price = forms.DecimalField(label=_("Max. price"), required=False, min_value=0, decimal_places=2)
+    in_stock = forms.BooleanField(label=_("In stock only"), required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=list(SORT_LABELS.items()))
+
+    def clean_sort(self) -> str:
+        sort = self.cleaned_data.get("sort") or "name"
+        return sort if sort in PRODUCT_ORDERINGS else "name"
+
+
+class AddToCartForm(forms.Form):
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY, initial=1)
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class CartQuantityForm(forms.Form):
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY)
+
+
+class EmailLoginForm(AuthenticationForm):
+    """Log in with the email address: the username of a customer's login is the lower-cased email."""
+
+    username = forms.EmailField(label=_("Email"), widget=forms.EmailInput(attrs={"autofocus": True}))
+
+    def clean_username(self) -> str:
+        return self.cleaned_data["username"].strip().lower()
+
+
+class SignUpForm(forms.Form):
+    name = forms.CharField(label=_("Full name"), max_length=200)
+    email = forms.EmailField(label=_("Email"), max_length=254)
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label=_("Password confirmation"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        password, confirmation = data.get("password1"), data.get("password2")
+        if password and confirmation and password != confirmation:
+            self.add_error("password2", _("The two passwords do not match."))
+        elif password:
+            # An unsaved user lets the similarity validator compare the password with the name and email.
+            user = get_user_model()(username=data.get("email", ""), email=data.get("email", ""))
+            user.first_name = data.get("name", "")
+            try:
+                password_validation.validate_password(password, user)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return data
+
+
+class AccountDetailsForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    name = forms.CharField(label=_("Full name"), max_length=200)
+    email = forms.EmailField(label=_("Email"), max_length=254)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    line1 = forms.CharField(label=_("Address"), max_length=200, required=False)
+    line2 = forms.CharField(label=_("Address line 2"), max_length=200, required=False)
+    city = forms.CharField(label=_("City"), max_length=100, required=False)
+    postal_code = forms.CharField(label=_("Postal code"), max_length=20, required=False)
+    country = forms.CharField(
+        label=_("Country code"),
+        min_length=2,
+        max_length=2,
+        required=False,
+        help_text=_("Two letters, e.g. DE or RU."),
+    )
+
+    @classmethod
+    def initial_for(cls, customer: CustomerView) -> dict[str, Any]:
+        address = customer.address or {}
+        initial = {"version": customer.version, "name": customer.name, "email": customer.email, "phone": customer.phone}
+        return initial | {field: address.get(field, "") for field in ADDRESS_FIELDS}
+
+    def clean_country(self) -> str:
+        country = self.cleaned_data["country"].strip().upper()
+        if country and country not in ISO_COUNTRIES:
+            raise forms.ValidationError(_("Not a known two-letter country code."))
+        return country
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if any(data.get(field) for field in ADDRESS_FIELDS):
+            for field in REQUIRED_ADDRESS_FIELDS:
+                if not data.get(field) and field not in self.errors:
+                    self.add_error(field, _("Needed for a complete address."))
+        return data
+
+    def address(self) -> dict[str, str] | None:
+        data = self.cleaned_data
+        if not any(data.get(field) for field in ADDRESS_FIELDS):
+            return None
+        return {field: data.get(field, "") for field in ADDRESS_FIELDS}
+
+    def changes_from(self, customer: CustomerView) -> dict[str, Any]:
+        """Only what differs from the customer's current details: the command records exactly that."""
+        data = self.cleaned_data
+        changes: dict[str, Any] = {
+            field: data[field] for field in ("name", "email", "phone") if data[field] != getattr(customer, field)
+        }
+        if self.address() != (customer.address or None):
+            changes["address"] = self.address()
+        return changes

@@ -1,0 +1,58 @@
+"""After a command, the next page waits until the read models show the customer's own write.
+
+A command returns the event's position; the redirect carries it as `?after=N`. The page polls the
+read position (as X-Min-Position does for the query API) for a few seconds; if the projections are
+still behind, it answers with a "processing" page that reloads itself until they have caught up.
+"""
+
+import functools
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from queries.api.consistency import NotYetProjected, wait_for_position
+
+AFTER_PARAM = "after"
+DEFAULT_WAIT_SECONDS = 3.0
+REFRESH_SECONDS = 1
+
+
+def url_after(url: str, position: int) -> str:
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}{urlencode({AFTER_PARAM: position})}"
+
+
+def wanted_position(request: HttpRequest) -> int | None:
+    raw = request.GET.get(AFTER_PARAM, "")
+    return int(raw) if raw.isdigit() else None
+
+
+def reads_own_writes(*projections: str) -> Callable:
+    """Serve the view only once the named projections have reached `?after=N`; else a self-refreshing page."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            wanted = wanted_position(request)
+            if wanted is not None:
+                timeout = getattr(settings, "STOREFRONT_WAIT_SECONDS", DEFAULT_WAIT_SECONDS)
+                try:
+                    wait_for_position(projections, wanted, timeout)
+                except NotYetProjected:
+                    return processing(request)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def processing(request: HttpRequest) -> HttpResponse:
+    response = render(request, "storefront/processing.html", {"refresh_seconds": REFRESH_SECONDS}, status=202)
+    response["Retry-After"] = str(REFRESH_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response

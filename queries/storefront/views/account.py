@@ -1,0 +1,107 @@
+"""Account: sign up, log in and out, change the password, update one's details."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import authenticate, login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from commands.errors import CommandRejected, RejectionCode, VersionConflict
+from commands.event_log import CommandContext
+from commands.handlers.customers import register_customer, update_customer_details
+from queries.storefront.forms import AccountDetailsForm, EmailLoginForm, SignUpForm
+from queries.storefront.read_your_writes import reads_own_writes, url_after
+from queries.storefront.selectors import customer_for_user
+
+EMAIL_TAKEN = gettext_lazy("This email address is already registered.")
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("storefront:account")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = register_customer(
+                context=CommandContext(command="register-customer", actor="anonymous"),
+                email=data["email"],
+                name=data["name"],
+                password=data["password1"],
+            )
+        except CommandRejected as refusal:
+            if refusal.code != RejectionCode.EMAIL_TAKEN:
+                raise
+            form.add_error("email", EMAIL_TAKEN)
+        else:
+            user = authenticate(request, username=data["email"].lower(), password=data["password1"])
+            login(request, user)
+            messages.success(request, _("Welcome, %(name)s! Your account is ready.") % {"name": data["name"]})
+            return redirect(url_after(reverse("storefront:account"), result.position))
+    return render(request, "storefront/account/signup.html", {"form": form}, status=400 if form.errors else 200)
+
+
+class LoginView(auth_views.LoginView):
+    form_class = EmailLoginForm
+    template_name = "storefront/account/login.html"
+    redirect_authenticated_user = True
+    next_page = reverse_lazy("storefront:catalog")
+
+
+class LogoutView(auth_views.LogoutView):
+    next_page = reverse_lazy("storefront:catalog")
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        messages.success(request, _("You have been logged out."))
+        return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "storefront/account/password_change.html"
+    success_url = reverse_lazy("storefront:account")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        messages.success(self.request, _("Your password has been changed."))
+        return super().form_valid(form)
+
+
+@login_required
+@reads_own_writes("customers")
+def account(request: HttpRequest) -> HttpResponse:
+    customer = customer_for_user(request.user)
+    if customer is None:
+        return render(request, "storefront/account/no_customer.html", status=404)
+    form = AccountDetailsForm(request.POST or None, initial=AccountDetailsForm.initial_for(customer))
+    if request.method == "POST" and form.is_valid():
+        changes = form.changes_from(customer)
+        if not changes:
+            messages.info(request, _("Nothing to change."))
+            return redirect("storefront:account")
+        try:
+            result = update_customer_details(
+                context=CommandContext(command="update-customer-details", actor=f"user:{request.user.pk}"),
+                customer_id=customer.pk,
+                expected_version=form.cleaned_data["version"],
+                **changes,
+            )
+        except CommandRejected as refusal:
+            if refusal.code != RejectionCode.EMAIL_TAKEN:
+                raise
+            form.add_error("email", EMAIL_TAKEN)
+        except VersionConflict:
+            messages.error(
+                request, _("Your details were changed elsewhere meanwhile. Please review them and save again.")
+            )
+            return redirect("storefront:account")
+        else:
+            messages.success(request, _("Your details have been saved."))
+            return redirect(url_after(reverse("storefront:account"), result.position))
+    context = {"customer": customer, "form": form}
+    return render(request, "storefront/account/account.html", context, status=400 if form.errors else 200)

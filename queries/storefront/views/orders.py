@@ -1,0 +1,68 @@
+"""My orders: the customer's orders, one order's page, and cancelling a pending order."""
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from commands.errors import AggregateNotFound, CommandRejected, NotAllowed, VersionConflict
+from commands.event_log import CommandContext
+from commands.handlers.orders import cancel_order
+from queries.models import CustomerView
+from queries.storefront.read_your_writes import reads_own_writes, url_after
+from queries.storefront.selectors import customer_for_user, order_lines, order_or_404, orders_page
+
+
+def customer_or_404(request: HttpRequest) -> CustomerView:
+    customer = customer_for_user(request.user)
+    if customer is None:
+        raise Http404("This login has no customer account.")
+    return customer
+
+
+@require_GET
+@login_required
+@reads_own_writes("orders")
+def order_list(request: HttpRequest) -> HttpResponse:
+    customer = customer_or_404(request)
+    page = orders_page(customer_id=customer.pk, page_number=request.GET.get("page", 1))
+    return render(request, "storefront/orders/list.html", {"page": page})
+
+
+@require_GET
+@login_required
+@reads_own_writes("orders")
+def order_detail(request: HttpRequest, order_id: uuid.UUID) -> HttpResponse:
+    order = order_or_404(order_id=order_id, customer_id=customer_or_404(request).pk)
+    return render(request, "storefront/orders/detail.html", {"order": order, "lines": order_lines(order)})
+
+
+@require_POST
+@login_required
+def order_cancel(request: HttpRequest, order_id: uuid.UUID) -> HttpResponse:
+    customer = customer_or_404(request)
+    order_page = reverse("storefront:order", args=[order_id])
+    version = request.POST.get("version", "")
+    try:
+        result = cancel_order(
+            context=CommandContext(command="cancel-order", actor=f"user:{request.user.pk}"),
+            order_id=order_id,
+            reason="cancelled by the customer",
+            expected_version=int(version) if version.isdigit() else None,
+            as_customer=customer.pk,
+        )
+    except AggregateNotFound as missing:
+        raise Http404("No such order.") from missing
+    except VersionConflict:
+        messages.error(request, _("This order changed meanwhile; please look at it again before cancelling."))
+        return redirect(order_page)
+    except (NotAllowed, CommandRejected):
+        messages.error(request, _("Only pending orders can be cancelled here. Please contact us about this one."))
+        return redirect(order_page)
+    messages.success(request, _("Your order has been cancelled."))
+    return redirect(url_after(order_page, result.position))
