@@ -27,6 +27,10 @@ run: install messages
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py migrate --noinput -v0 --database read
 	$(PY) manage.py load_demo
+	@echo "Shop:     http://127.0.0.1:$(PORT)/"
+	@echo "Admin:    http://127.0.0.1:$(PORT)/admin/  (demo staff login: admin / admin)"
+	@echo "API docs: http://127.0.0.1:$(PORT)/api/v1/docs/"
+	@echo "Ctrl-C stops web, worker and beat."
 	PORT=$(PORT) $(VENV)/bin/honcho -f Procfile start
 
 test: install messages
