@@ -13,7 +13,7 @@ from queries.storefront.cart import MAX_QUANTITY
 from queries.storefront.selectors import PRODUCT_ORDERINGS
 
 SORT_LABELS = {
-    "name": _("Name"),
+    "name": _("Name, A to Z"),
     "price": _("Price: low to high"),
     "-price": _("Price: high to low"),
     "newest": _("Newest"),
