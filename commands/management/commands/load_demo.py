@@ -103,7 +103,7 @@ PRODUCTS = [
     ),
 ]
 
-CUSTOMERS = [
+CUSTOMERS: list[dict[str, Any]] = [
     {
         "email": CUSTOMER_EMAIL,
         "name": "Ada Lovelace",

@@ -1,5 +1,6 @@
 """`manage.py rebuild_projections [--projection NAME]`: replay the event log into empty read models."""
 
+import functools
 import time
 from typing import Any
 
@@ -57,7 +58,7 @@ class Command(BaseCommand):
             for projection in projections:
                 task = progress.add_task(projection.name, total=total or None)
                 started = time.perf_counter()
-                position = runner.rebuild(projection, progress=lambda count, task=task: progress.advance(task, count))
+                position = runner.rebuild(projection, progress=functools.partial(progress.advance, task))
                 seconds = time.perf_counter() - started
                 applied = int(progress.tasks[task].completed)
                 progress.update(task, total=applied, completed=applied)
