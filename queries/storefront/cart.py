@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.contrib.sessions.backends.base import SessionBase
 
+from commands.handlers.orders import LineInput
 from queries.storefront.selectors import CartLine, products_by_id
 
 SESSION_KEY = "cart"
@@ -47,9 +48,9 @@ class SessionCart:
             for product_id in ids
         ]
 
-    def order_lines(self) -> list[dict]:
+    def order_lines(self) -> list[LineInput]:
         """The create-order command's `lines`."""
-        return [{"product_id": uuid.UUID(key), "quantity": quantity} for key, quantity in self.quantities.items()]
+        return [LineInput(product_id=uuid.UUID(key), quantity=quantity) for key, quantity in self.quantities.items()]
 
     @staticmethod
     def total(lines: list[CartLine]) -> Decimal:

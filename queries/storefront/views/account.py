@@ -51,11 +51,11 @@ class LoginView(auth_views.LoginView):
     form_class = EmailLoginForm
     template_name = "storefront/account/login.html"
     redirect_authenticated_user = True
-    next_page = reverse_lazy("storefront:catalog")
+    next_page = "storefront:catalog"
 
 
 class LogoutView(auth_views.LogoutView):
-    next_page = reverse_lazy("storefront:catalog")
+    next_page = "storefront:catalog"
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = super().post(request, *args, **kwargs)

@@ -76,7 +76,7 @@ def cart_add(request: HttpRequest, product_id: uuid.UUID) -> HttpResponse:
     cart = SessionCart(request.session)
     if not form.is_valid():
         for error in form.errors.get("quantity", []):
-            messages.error(request, error)
+            messages.error(request, str(error))
         return redirect(back)
     wanted = cart.quantity_of(product.pk) + form.cleaned_data["quantity"]
     if cart.is_full_for(product.pk):
@@ -101,7 +101,9 @@ def cart_update(request: HttpRequest, product_id: uuid.UUID) -> HttpResponse:
         return redirect("storefront:cart")
     form = CartQuantityForm(request.POST)
     if not form.is_valid():
-        return render_cart(request, line_errors={product_id: form.errors["quantity"]}, status=400)
+        return render_cart(
+            request, line_errors={product_id: [str(error) for error in form.errors["quantity"]]}, status=400
+        )
     cart.set(product_id, form.cleaned_data["quantity"])
     messages.success(request, _("Quantity updated."))
     return redirect("storefront:cart")
