@@ -1,0 +1,187 @@
+"""The projections page: how far each projection has got, rebuilds, and parked events to retry or skip."""
+
+import dataclasses
+from datetime import datetime
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.admin.models import CHANGE, DELETION, LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError, transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.views.decorators.http import require_POST
+
+from commands.models import Event
+from projections import runner, tasks
+from projections.management.commands.projection_status import ProjectionStatus, projection_statuses, short_error
+from projections.models import Checkpoint, ParkedEvent
+from projections.registry import PROJECTIONS
+
+REBUILD_REQUESTED = "Rebuild requested."
+PARKED_SHOWN = 200
+REFRESH_SECONDS = 2
+
+
+@dataclasses.dataclass(frozen=True)
+class RebuildState:
+    requested_at: datetime
+    requested_by: str
+    finished: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class ProjectionRow:
+    status: ProjectionStatus
+    error_summary: str
+    rebuild: RebuildState | None
+
+
+class ProjectionBusy(Exception):
+    pass
+
+
+def log_rebuild_requested(user_id: int, name: str) -> None:
+    runner.ensure_checkpoint(name)
+    checkpoint = Checkpoint.objects.get(name=name)
+    LogEntry.objects.log_actions(user_id, [checkpoint], CHANGE, REBUILD_REQUESTED, single_object=True)
+
+
+def rebuild_states() -> dict[str, RebuildState]:
+    """The latest rebuild request per projection, finished once its checkpoint was saved after it.
+
+    A rebuild commits in one transaction, so its checkpoint does not move while it runs. An ordinary
+    batch saved between the request and the rebuild's start also counts as "finished": a short blind spot.
+    """
+    content_type = ContentType.objects.get_for_model(Checkpoint)
+    saved_at = dict(Checkpoint.objects.values_list("name", "updated_at"))
+    states = {}
+    for name in PROJECTIONS:
+        entry = (
+            LogEntry.objects.filter(content_type=content_type, object_id=name, change_message=REBUILD_REQUESTED)
+            .select_related("user")
+            .order_by("-action_time")
+            .first()
+        )
+        if entry is not None:
+            last_saved = saved_at.get(name)
+            finished = last_saved is not None and last_saved >= entry.action_time
+            states[name] = RebuildState(entry.action_time, entry.user.get_username(), finished)
+    return states
+
+
+def retry_parked_event(parked: ParkedEvent) -> None:
+    """Apply the parked event now; its read-model writes and the parked row's removal commit together."""
+    projection = PROJECTIONS[parked.projection]
+    event = Event.objects.using(runner.EVENT_DB).get(position=parked.position)
+    with transaction.atomic(using=runner.READ_DB):
+        try:
+            # The checkpoint's row lock keeps this projection's runner (or a rebuild) out meanwhile.
+            Checkpoint.objects.select_for_update(nowait=True).filter(name=parked.projection).first()
+        except DatabaseError as error:
+            raise ProjectionBusy from error
+        projection.apply(event)
+        # Through the queryset, so that `parked` keeps its pk for the admin log.
+        ParkedEvent.objects.filter(pk=parked.pk).delete()
+
+
+@admin.register(Checkpoint)
+class ProjectionsAdmin(admin.ModelAdmin):
+    """One page instead of a list of checkpoints: a checkpoint is never edited by hand."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Checkpoint | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Checkpoint | None = None) -> bool:
+        return False
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view
+        return [
+            path("rebuild/", view(require_POST(self.rebuild_view)), name="projections_rebuild"),
+            path("parked/<int:pk>/retry/", view(require_POST(self.retry_view)), name="projections_parked_retry"),
+            path("parked/<int:pk>/skip/", view(require_POST(self.skip_view)), name="projections_parked_skip"),
+            *super().get_urls(),
+        ]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        return HttpResponseRedirect(reverse("admin:projections_checkpoint_changelist"))
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        states = rebuild_states()
+        rows = [
+            ProjectionRow(status, short_error(status.last_error), states.get(status.name))
+            for status in projection_statuses()
+        ]
+        rebuilding = any(row.rebuild and not row.rebuild.finished for row in rows)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Projections",
+            "rows": rows,
+            "parked": ParkedEvent.objects.order_by("projection", "position")[:PARKED_SHOWN],
+            "parked_shown": PARKED_SHOWN,
+            "may_rebuild": request.user.has_perm("projections.change_checkpoint"),
+            "may_retry": request.user.has_perm("projections.change_parkedevent"),
+            "may_skip": request.user.has_perm("projections.delete_parkedevent"),
+            "refresh_seconds": REFRESH_SECONDS if rebuilding else None,
+        }
+        return TemplateResponse(request, "admin/projections/status.html", context)
+
+    def back(self) -> HttpResponseRedirect:
+        return HttpResponseRedirect(reverse("admin:projections_checkpoint_changelist"))
+
+    def rebuild_view(self, request: HttpRequest) -> HttpResponse:
+        if not request.user.has_perm("projections.change_checkpoint"):
+            raise PermissionDenied
+        name = request.POST.get("projection", "")
+        names = [name] if name else list(PROJECTIONS)
+        if any(each not in PROJECTIONS for each in names):
+            messages.error(request, f"No projection is called {name!r}.")
+            return self.back()
+        for each in names:
+            try:
+                tasks.rebuild.apply_async(args=[each], retry=False)
+            except Exception as error:  # the broker's client raises many kinds
+                messages.error(request, f"Could not queue the rebuild of {each}: {error}")
+                return self.back()
+            log_rebuild_requested(request.user.pk, each)
+        messages.success(request, f"Rebuild of {', '.join(names)} queued; this page follows its progress.")
+        return self.back()
+
+    def retry_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if not request.user.has_perm("projections.change_parkedevent"):
+            raise PermissionDenied
+        parked = get_object_or_404(ParkedEvent, pk=pk)
+        label = str(parked)
+        try:
+            retry_parked_event(parked)
+        except ProjectionBusy:
+            messages.warning(request, f"{parked.projection} is busy (a batch or a rebuild); try again in a moment.")
+        except Exception as error:
+            ParkedEvent.objects.filter(pk=pk).update(error=repr(error)[:4000], attempts=parked.attempts + 1)
+            messages.error(request, f"{label} failed again: {error!r}. It stays parked.")
+        else:
+            LogEntry.objects.log_actions(request.user.pk, [parked], DELETION, "Retried: applied.", single_object=True)
+            messages.success(request, f"{label} applied; no longer parked.")
+        return self.back()
+
+    def skip_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if not request.user.has_perm("projections.delete_parkedevent"):
+            raise PermissionDenied
+        parked = get_object_or_404(ParkedEvent, pk=pk)
+        label = str(parked)
+        LogEntry.objects.log_actions(request.user.pk, [parked], DELETION, "Skipped: never applied.", single_object=True)
+        parked.delete()
+        messages.success(request, f"{label} skipped; the admin log keeps a note of it.")
+        return self.back()

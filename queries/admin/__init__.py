@@ -1,0 +1,9 @@
+"""The staff admin: read models to browse, command forms and actions to act, each aggregate's history."""
+
+from django.contrib import admin
+
+from queries.admin import customers, events, orders, products  # noqa: F401  (register the model admins)
+
+admin.site.site_header = "cqrs-shop admin"
+admin.site.site_title = "cqrs-shop admin"
+admin.site.index_title = "Run the shop"

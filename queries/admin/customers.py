@@ -1,0 +1,165 @@
+"""Customers: the customer summaries to browse, and the customer commands to act on them."""
+
+import uuid
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import URLPattern, path, reverse
+
+from commands.errors import CommandError, CommandRejected, RejectionCode
+from commands.handlers import customers
+from commands.handlers.recording import CommandResult
+from queries.admin.command_pages import render_command_form, require_permissions
+from queries.admin.command_runner import refusal_message, saved_message, send_command, wait_until_projected
+from queries.admin.customer_forms import RegisterCustomerForm, UpdateCustomerForm
+from queries.admin.read_only import CommandLink, ReadModelAdmin, admin_url
+from queries.models import CustomerView, OrderView
+
+# The orders projection keeps its own copy of names and emails; the admin waits for both.
+PROJECTIONS = ("customers", "orders")
+RECENT_ORDERS = 20
+
+
+class HasOrdersFilter(admin.SimpleListFilter):
+    title = "orders"
+    parameter_name = "has_orders"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("yes", "Has ordered"), ("no", "Never ordered")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "yes":
+            return queryset.filter(orders_count__gt=0)
+        if self.value() == "no":
+            return queryset.filter(orders_count=0)
+        return queryset
+
+
+class HasLoginFilter(admin.SimpleListFilter):
+    title = "login"
+    parameter_name = "has_login"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("yes", "Can log in"), ("no", "No login")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() in ("yes", "no"):
+            return queryset.filter(user_id__isnull=self.value() == "no")
+        return queryset
+
+
+@admin.register(CustomerView)
+class CustomerViewAdmin(ReadModelAdmin):
+    list_display = ("name", "email", "phone", "orders_count", "total_spent", "last_order_at", "created_at")
+    list_display_links = ("name", "email")
+    list_filter = (HasOrdersFilter, HasLoginFilter)
+    search_fields = ("^email", "^name")
+    search_help_text = "Email or name (beginning), or a customer id."
+    date_hierarchy = "created_at"
+    ordering = ("-created_at",)
+    sortable_by = ("name", "email", "orders_count", "total_spent", "created_at")
+    fields = (
+        "id",
+        "name",
+        "email",
+        "phone",
+        "postal_address",
+        "user_id",
+        "orders_count",
+        "total_spent",
+        "last_order_at",
+        "version",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = ("postal_address",)
+
+    @admin.display(description="address")
+    def postal_address(self, customer: CustomerView) -> str:
+        address = customer.address or {}
+        parts = [address.get(field, "") for field in ("line1", "line2", "postal_code", "city", "country")]
+        return ", ".join(part for part in parts if part) or "-"
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view
+        return [
+            path("register/", view(self.register_view), name="queries_customerview_register"),
+            path("<uuid:customer_id>/edit/", view(self.edit_view), name="queries_customerview_edit"),
+            *super().get_urls(),
+        ]
+
+    def command_links(self, request: HttpRequest, obj: CustomerView | None) -> list[CommandLink]:
+        if obj is None:
+            if request.user.has_perm("commands.add_customer"):
+                return [CommandLink("Register customer", reverse("admin:queries_customerview_register"))]
+            return []
+        if request.user.has_perm("commands.change_customer"):
+            return [CommandLink("Edit details", reverse("admin:queries_customerview_edit", args=[obj.pk]))]
+        return []
+
+    def extra_change_context(self, request: HttpRequest, obj: CustomerView) -> dict[str, Any]:
+        if not request.user.has_perm("queries.view_orderview"):
+            return {}
+        recent = OrderView.objects.filter(customer_id=obj.pk).order_by("-created_at")[:RECENT_ORDERS]
+        return {
+            "customer_orders": [(order, admin_url(OrderView, order.pk)) for order in recent],
+            "all_orders_url": reverse("admin:queries_orderview_changelist") + f"?customer_id={obj.pk}",
+        }
+
+    def after_command(self, request: HttpRequest, result: CommandResult, done: str) -> HttpResponseRedirect:
+        projected = wait_until_projected(result.position, PROJECTIONS)
+        messages.success(request, saved_message(done, projected=projected))
+        if projected or CustomerView.objects.filter(pk=result.aggregate_id).exists():
+            return HttpResponseRedirect(admin_url(CustomerView, result.aggregate_id))
+        return HttpResponseRedirect(reverse("admin:queries_customerview_changelist"))
+
+    def register_view(self, request: HttpRequest) -> HttpResponse:
+        require_permissions(request, self, "commands.add_customer")
+        form = RegisterCustomerForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = send_command(
+                    customers.register_customer,
+                    request=request,
+                    command="register-customer",
+                    **form.command_arguments(),
+                )
+            except CommandRejected as error:
+                form.add_error("email" if error.code == RejectionCode.EMAIL_TAKEN else None, error.detail)
+            else:
+                return self.after_command(request, result, f"Customer {form.cleaned_data['email']} registered.")
+        intro = "Registers a customer without a login; they can sign up themselves to get one."
+        return render_command_form(
+            request, self, form=form, title="Register customer", submit_label="Register", intro=intro
+        )
+
+    def edit_view(self, request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
+        require_permissions(request, self, "commands.change_customer")
+        customer = get_object_or_404(CustomerView, pk=customer_id)
+        form = UpdateCustomerForm.for_customer(customer, request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            changes = form.changes()
+            if not changes:
+                messages.info(request, "Nothing changed.")
+                return HttpResponseRedirect(admin_url(CustomerView, customer.pk))
+            try:
+                result = send_command(
+                    customers.update_customer_details,
+                    request=request,
+                    command="update-customer-details",
+                    customer_id=customer.pk,
+                    expected_version=form.cleaned_data["expected_version"],
+                    **changes,
+                )
+            except CommandRejected as error:
+                form.add_error("email" if error.code == RejectionCode.EMAIL_TAKEN else None, error.detail)
+            except CommandError as error:
+                form.add_error(None, refusal_message(error, label="customer"))
+            else:
+                return self.after_command(request, result, f"Details of {customer.email} saved.")
+        return render_command_form(
+            request, self, form=form, title=f"Edit {customer.name}", submit_label="Save", original=customer
+        )

@@ -1,0 +1,137 @@
+"""Orders: the order documents to browse, and pay / ship / cancel as actions that send commands."""
+
+import uuid
+from typing import Any
+
+from django.contrib import admin
+from django.db import connections
+from django.db.models import Q, QuerySet, TextField
+from django.db.models.functions import Cast
+from django.http import HttpRequest
+from django.urls import reverse
+
+from commands.models import OrderStatus
+from queries.admin.order_actions import RETURN_TO, cancel_orders, pay_orders, ship_orders
+from queries.admin.read_only import ReadModelAdmin, admin_link, admin_url, short_id
+from queries.models import CustomerView, OrderView, ProductView
+
+
+class StatusFilter(admin.SimpleListFilter):
+    """Fixed choices: Django's default would SELECT DISTINCT status over every order on each page load."""
+
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [(status.value, status.label) for status in OrderStatus]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(status=self.value()) if self.value() else queryset
+
+
+class ProductFilter(admin.SimpleListFilter):
+    """Orders with a given product (linked from the product page); shown only while it is applied."""
+
+    title = "product"
+    parameter_name = "product"
+
+    def product_id(self) -> uuid.UUID | None:
+        try:
+            return uuid.UUID(self.value() or "")
+        except ValueError:
+            return None
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        product_id = self.product_id()
+        if product_id is None:
+            return []
+        product = ProductView.objects.filter(pk=product_id).first()
+        return [(str(product_id), str(product) if product else short_id(product_id))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        product_id = self.product_id()
+        if product_id is None:
+            return queryset
+        if connections[queryset.db].vendor == "postgresql":
+            return queryset.filter(lines__contains=[{"product_id": str(product_id)}])
+        # SQLite has no JSON containment: look for the id in the document's text.
+        return queryset.annotate(lines_text=Cast("lines", TextField())).filter(lines_text__contains=str(product_id))
+
+
+@admin.register(OrderView)
+class OrderViewAdmin(ReadModelAdmin):
+    list_display = ("order", "created_at", "customer", "status", "item_count", "order_total", "tracking_number")
+    list_display_links = ("order",)
+    list_filter = (StatusFilter, ProductFilter)
+    search_fields = ("^customer_email", "^customer_name")
+    search_help_text = "Customer email or name (beginning), or an order or customer id."
+    date_hierarchy = "created_at"
+    ordering = ("-created_at",)
+    sortable_by = ("order", "created_at", "status", "order_total")
+    actions = [pay_orders, ship_orders, cancel_orders]
+    fields = (
+        "id",
+        "status",
+        "customer",
+        "customer_email",
+        "item_count",
+        "order_total",
+        "tracking_number",
+        "version",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = ("customer", "order_total")
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
+        try:
+            wanted = uuid.UUID(search_term.strip())
+        except ValueError:
+            return super().get_search_results(request, queryset, search_term)
+        return queryset.filter(Q(pk=wanted) | Q(customer_id=wanted)), False
+
+    @admin.display(description="order", ordering="id")
+    def order(self, order: OrderView) -> str:
+        return short_id(order.pk)
+
+    @admin.display(description="customer")
+    def customer(self, order: OrderView) -> str:
+        return admin_link(CustomerView, order.customer_id, order.customer_name)
+
+    @admin.display(description="total", ordering="total")
+    def order_total(self, order: OrderView) -> str:
+        return f"{order.total} {order.currency}"
+
+    def has_pay_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("commands.pay_order")
+
+    def has_ship_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("commands.ship_order")
+
+    def has_cancel_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("commands.cancel_order")
+
+    def order_buttons(self, request: HttpRequest, order: OrderView) -> list[tuple[str, str]]:
+        """(action, label) for the actions this user may run that the order's status allows (as projected)."""
+        buttons = []
+        if order.status == OrderStatus.PENDING and self.has_pay_permission(request):
+            buttons.append(("pay_orders", "Mark paid"))
+        if order.status == OrderStatus.PAID and self.has_ship_permission(request):
+            buttons.append(("ship_orders", "Ship"))
+        if order.status in (OrderStatus.PENDING, OrderStatus.PAID) and self.has_cancel_permission(request):
+            buttons.append(("cancel_orders", "Cancel order"))
+        return buttons
+
+    def extra_change_context(self, request: HttpRequest, obj: OrderView) -> dict[str, Any]:
+        may_see_products = request.user.has_perm("queries.view_productview")
+        lines = [
+            {**line, "url": admin_url(ProductView, line["product_id"]) if may_see_products else ""}
+            for line in obj.lines
+        ]
+        return {
+            "order_lines": lines,
+            "order_buttons": self.order_buttons(request, obj),
+            "changelist_url": reverse("admin:queries_orderview_changelist"),
+            "return_to_name": RETURN_TO,
+            "return_to": request.get_full_path(),
+        }

@@ -1,0 +1,72 @@
+"""Forms for the catalog commands; their shape rules match the command API's."""
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+from commands.api.inputs import SKU_PATTERN
+from queries.models import ProductView
+
+MAX_STOCK = 2_000_000_000
+
+
+class CreateProductForm(forms.Form):
+    sku = forms.CharField(max_length=64, label="SKU", help_text="1 to 64 of the characters A-Z a-z 0-9 . _ -")
+    name = forms.CharField(max_length=200)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=10_000)
+    price = forms.DecimalField(min_value=Decimal("0.01"), max_digits=12, decimal_places=2)
+    stock = forms.IntegerField(min_value=0, max_value=MAX_STOCK, initial=0, help_text="Units on hand.")
+
+    def clean_sku(self) -> str:
+        sku: str = self.cleaned_data["sku"]
+        if not SKU_PATTERN.fullmatch(sku):
+            raise forms.ValidationError("1 to 64 of the characters A-Z a-z 0-9 . _ -")
+        return sku
+
+
+class VersionedForm(forms.Form):
+    """Carries the version the staff member saw, so a concurrent change is refused, not overwritten."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+class EditProductForm(VersionedForm):
+    name = forms.CharField(max_length=200)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=10_000)
+    price = forms.DecimalField(min_value=Decimal("0.01"), max_digits=12, decimal_places=2)
+
+    @classmethod
+    def for_product(cls, product: ProductView, data: Any = None) -> "EditProductForm":
+        initial = {
+            "name": product.name,
+            "description": product.description,
+            "price": product.price,
+            "expected_version": product.version,
+        }
+        return cls(data, initial=initial)
+
+    def changes(self) -> dict[str, Any]:
+        """Only what the staff member changed goes into the command (and so into the event)."""
+        fields = ("name", "description", "price")
+        return {field: self.cleaned_data[field] for field in fields if field in self.changed_data}
+
+
+class AdjustStockForm(forms.Form):
+    delta = forms.IntegerField(
+        min_value=-MAX_STOCK,
+        max_value=MAX_STOCK,
+        label="Change by",
+        help_text="Units to add (e.g. 20) or remove (e.g. -3).",
+    )
+    reason = forms.CharField(max_length=500, required=False, help_text="e.g. delivery, stocktake, breakage")
+
+    def clean_delta(self) -> int:
+        delta: int = self.cleaned_data["delta"]
+        if delta == 0:
+            raise forms.ValidationError("Must not be zero.")
+        return delta
+
+
+class DeleteProductForm(VersionedForm):
+    pass

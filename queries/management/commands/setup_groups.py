@@ -1,0 +1,51 @@
+"""`manage.py setup_groups`: the staff groups of the admin, with exactly their permissions; safe to run again."""
+
+from typing import Any
+
+from django.contrib.auth.models import Group, Permission
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+# "app_label.codename": queries.* opens the read-model pages, commands.* the commands on them.
+GROUPS: dict[str, tuple[str, ...]] = {
+    "support": (
+        "queries.view_orderview",
+        "queries.view_customerview",
+        "commands.cancel_order",
+    ),
+    "catalog": (
+        "queries.view_productview",
+        "commands.add_product",
+        "commands.change_product",
+        "commands.delete_product",
+        "commands.adjust_stock",
+    ),
+}
+
+
+def permission(name: str) -> Permission:
+    app_label, codename = name.split(".", 1)
+    found = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+    if found is None:
+        raise CommandError(f"Permission {name} does not exist; run migrate first.")
+    return found
+
+
+def setup_groups() -> dict[str, int]:
+    """Create or reset each group to exactly its permissions; returns the permission count per group."""
+    with transaction.atomic():
+        counts = {}
+        for name, permissions in GROUPS.items():
+            group, _ = Group.objects.get_or_create(name=name)
+            group.permissions.set([permission(each) for each in permissions])
+            counts[name] = len(permissions)
+        return counts
+
+
+class Command(BaseCommand):
+    help = 'Create the admin\'s staff groups: "support" (orders, customers, cancel) and "catalog" (products, stock).'
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        for name, count in setup_groups().items():
+            self.stdout.write(f"{name}: {count} permissions")
+        self.stdout.write("Add staff users (is_staff) to a group in Authentication and Authorization > Users.")
