@@ -17,6 +17,8 @@ from django.shortcuts import render
 from queries.api.consistency import NotYetProjected, wait_for_position
 
 AFTER_PARAM = "after"
+# Set at sign-up: until the customer is projected, a page that needs it says "processing", not "no account".
+SIGNUP_SESSION_KEY = "signup_position"
 DEFAULT_WAIT_SECONDS = 3.0
 REFRESH_SECONDS = 1
 
@@ -56,3 +58,11 @@ def processing(request: HttpRequest) -> HttpResponse:
     response["Retry-After"] = str(REFRESH_SECONDS)
     response["Cache-Control"] = "no-store"
     return response
+
+
+def remember_signup(request: HttpRequest, position: int) -> None:
+    request.session[SIGNUP_SESSION_KEY] = position
+
+
+def signup_in_progress(request: HttpRequest) -> bool:
+    return SIGNUP_SESSION_KEY in request.session

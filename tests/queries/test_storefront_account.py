@@ -6,7 +6,7 @@ from django.test import Client
 
 from commands.models import Customer, Event
 from queries.models import CustomerView
-from tests.factories import make_customer, make_staff
+from tests.factories import make_customer, make_product, make_staff
 from tests.queries.storefront_pages import PASSWORD, make_shopper, project
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -156,3 +156,20 @@ def test_every_form_is_csrf_protected():
     client.force_login(get_user_model().objects.get(username=shopper.email))
     for url in ("/account/signup/", "/account/", "/checkout/", "/account/logout/", "/i18n/setlang/"):
         assert client.post(url, {}).status_code == 403, url
+
+
+def test_right_after_signup_pages_say_processing_not_no_account(client, settings):
+    settings.STOREFRONT_WAIT_SECONDS = 0
+    kettle = make_product(name="Steel Kettle")
+    project()
+    signup(client)  # not projected yet
+    for url in ("/account/", "/orders/"):
+        response = client.get(url)
+        assert response.status_code == 202, url
+        assert "Processing" in response.content.decode()
+    client.post(f"/cart/{kettle}/add/", {"quantity": 1})
+    refused = client.post("/checkout/", follow=True)
+    assert "still being set up" in refused.content.decode()
+    project()
+    assert client.get("/account/").status_code == 200
+    assert client.post("/checkout/").status_code == 302

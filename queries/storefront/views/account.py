@@ -16,7 +16,13 @@ from commands.errors import CommandRejected, RejectionCode, VersionConflict
 from commands.event_log import CommandContext
 from commands.handlers.customers import register_customer, update_customer_details
 from queries.storefront.forms import AccountDetailsForm, EmailLoginForm, SignUpForm
-from queries.storefront.read_your_writes import reads_own_writes, url_after
+from queries.storefront.read_your_writes import (
+    processing,
+    reads_own_writes,
+    remember_signup,
+    signup_in_progress,
+    url_after,
+)
 from queries.storefront.selectors import customer_for_user
 
 EMAIL_TAKEN = gettext_lazy("This email address is already registered.")
@@ -42,6 +48,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         else:
             user = authenticate(request, username=data["email"].lower(), password=data["password1"])
             login(request, user)
+            remember_signup(request, result.position)
             messages.success(request, _("Welcome, %(name)s! Your account is ready.") % {"name": data["name"]})
             return redirect(url_after(reverse("storefront:account"), result.position))
     return render(request, "storefront/account/signup.html", {"form": form}, status=400 if form.errors else 200)
@@ -77,6 +84,8 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 def account(request: HttpRequest) -> HttpResponse:
     customer = customer_for_user(request.user)
     if customer is None:
+        if signup_in_progress(request):
+            return processing(request)
         return render(request, "storefront/account/no_customer.html", status=404)
     form = AccountDetailsForm(request.POST or None, initial=AccountDetailsForm.initial_for(customer))
     if request.method == "POST" and form.is_valid():

@@ -17,7 +17,7 @@ from commands.event_log import CommandContext
 from commands.handlers.orders import place_order
 from queries.storefront.cart import MAX_QUANTITY, SessionCart
 from queries.storefront.forms import AddToCartForm, CartQuantityForm
-from queries.storefront.read_your_writes import reads_own_writes, url_after
+from queries.storefront.read_your_writes import reads_own_writes, signup_in_progress, url_after
 from queries.storefront.selectors import CartLine, customer_for_user, product_or_404
 
 
@@ -123,6 +123,9 @@ def checkout(request: HttpRequest) -> HttpResponse:
         return redirect_to_login(reverse("storefront:cart"))
     cart = SessionCart(request.session)
     customer = customer_for_user(request.user)
+    if customer is None and signup_in_progress(request):
+        messages.info(request, _("Your account is still being set up. Please place the order again in a moment."))
+        return redirect("storefront:cart")
     if customer is None:
         messages.error(request, _("This login has no customer account, so it cannot place orders."))
         return redirect("storefront:cart")

@@ -1,6 +1,9 @@
 """My orders: the customer's orders, one order's page, and cancelling a pending order."""
 
+import functools
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,20 +17,38 @@ from commands.errors import AggregateNotFound, CommandRejected, NotAllowed, Vers
 from commands.event_log import CommandContext
 from commands.handlers.orders import cancel_order
 from queries.models import CustomerView
-from queries.storefront.read_your_writes import reads_own_writes, url_after
+from queries.storefront.read_your_writes import processing, reads_own_writes, signup_in_progress, url_after
 from queries.storefront.selectors import customer_for_user, order_lines, order_or_404, orders_page
+
+
+class CustomerNotProjectedYet(Exception):
+    """Signed up a moment ago: the customer's read model is still on its way."""
 
 
 def customer_or_404(request: HttpRequest) -> CustomerView:
     customer = customer_for_user(request.user)
+    if customer is None and signup_in_progress(request):
+        raise CustomerNotProjectedYet
     if customer is None:
         raise Http404("This login has no customer account.")
     return customer
 
 
+def with_customer(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except CustomerNotProjectedYet:
+            return processing(request)
+
+    return wrapper
+
+
 @require_GET
 @login_required
 @reads_own_writes("orders")
+@with_customer
 def order_list(request: HttpRequest) -> HttpResponse:
     customer = customer_or_404(request)
     page = orders_page(customer_id=customer.pk, page_number=request.GET.get("page", 1))
@@ -37,6 +58,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 @reads_own_writes("orders")
+@with_customer
 def order_detail(request: HttpRequest, order_id: uuid.UUID) -> HttpResponse:
     order = order_or_404(order_id=order_id, customer_id=customer_or_404(request).pk)
     return render(request, "storefront/orders/detail.html", {"order": order, "lines": order_lines(order)})
@@ -44,6 +66,7 @@ def order_detail(request: HttpRequest, order_id: uuid.UUID) -> HttpResponse:
 
 @require_POST
 @login_required
+@with_customer
 def order_cancel(request: HttpRequest, order_id: uuid.UUID) -> HttpResponse:
     customer = customer_or_404(request)
     order_page = reverse("storefront:order", args=[order_id])
