@@ -28,6 +28,12 @@ def wait_until(predicate: Callable[[], Any], *, timeout: float = 30.0, interval:
         time.sleep(interval)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    """PBKDF2 at its production cost takes about a second per hash on CI; tests need no brute-force resistance."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def api() -> APIClient:
     return APIClient()
