@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from rest_framework import status
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, ParseError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -29,6 +29,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(exc.errors, status=400)
     if isinstance(exc, NotAllowed):
         return Response({"detail": exc.detail}, status=403)
+    if isinstance(exc, ParseError):
+        # api-v1.md: every 400 has the shape {"<field>": ["message", ...]}; bad JSON belongs to no field.
+        return Response({"non_field_errors": [str(exc.detail)]}, status=400)
     return drf_exception_handler(exc, context)
 
 

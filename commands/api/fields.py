@@ -21,6 +21,15 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+class StrictUUIDField(serializers.UUIDField):
+    """Only a string names an id: DRF's UUIDField would turn the number 5 (or `true`) into a UUID."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)
+
+
 class MoneyField(serializers.DecimalField):
     """A decimal string with at most two places ("12.50"); JSON numbers are accepted too."""
 

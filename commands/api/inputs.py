@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from commands.api.countries import ISO_COUNTRIES
-from commands.api.fields import CommandInput, MoneyField, StrictCharField, StrictIntegerField
+from commands.api.fields import CommandInput, MoneyField, StrictCharField, StrictIntegerField, StrictUUIDField
 
 SKU_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
@@ -56,7 +56,7 @@ class RegisterCustomerInput(CommandInput):
 
 
 class UpdateCustomerDetailsInput(TargetsAggregate):
-    customer_id = serializers.UUIDField()
+    customer_id = StrictUUIDField()
     name = StrictCharField(max_length=200, required=False)
     email = EmailInput(max_length=254, required=False)
     phone = StrictCharField(max_length=40, required=False, allow_blank=True)
@@ -84,7 +84,7 @@ class CreateProductInput(CommandInput):
 
 
 class UpdateProductInput(TargetsAggregate):
-    product_id = serializers.UUIDField()
+    product_id = StrictUUIDField()
     name = StrictCharField(max_length=200, required=False)
     description = StrictCharField(required=False, allow_blank=True, max_length=10_000)
     price = MoneyField(min_value=Decimal("0.01"), required=False)
@@ -96,11 +96,11 @@ class UpdateProductInput(TargetsAggregate):
 
 
 class DeleteProductInput(TargetsAggregate):
-    product_id = serializers.UUIDField()
+    product_id = StrictUUIDField()
 
 
 class AdjustStockInput(TargetsAggregate):
-    product_id = serializers.UUIDField()
+    product_id = StrictUUIDField()
     delta = StrictIntegerField(min_value=-2_000_000_000, max_value=2_000_000_000)
     reason = StrictCharField(required=False, allow_blank=True, default="", max_length=500)
 
@@ -111,12 +111,12 @@ class AdjustStockInput(TargetsAggregate):
 
 
 class OrderLineInput(CommandInput):
-    product_id = serializers.UUIDField()
+    product_id = StrictUUIDField()
     quantity = StrictIntegerField(min_value=1, max_value=1000)
 
 
 class CreateOrderInput(CommandInput):
-    customer_id = serializers.UUIDField()
+    customer_id = StrictUUIDField()
     lines = OrderLineInput(many=True, allow_empty=False, max_length=100)
 
     def validate_lines(self, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -127,15 +127,15 @@ class CreateOrderInput(CommandInput):
 
 
 class PayOrderInput(TargetsAggregate):
-    order_id = serializers.UUIDField()
+    order_id = StrictUUIDField()
     amount = MoneyField(min_value=Decimal("0.00"), required=False)
 
 
 class ShipOrderInput(TargetsAggregate):
-    order_id = serializers.UUIDField()
+    order_id = StrictUUIDField()
     tracking_number = StrictCharField(required=False, allow_blank=True, default="", max_length=100)
 
 
 class CancelOrderInput(TargetsAggregate):
-    order_id = serializers.UUIDField()
+    order_id = StrictUUIDField()
     reason = StrictCharField(required=False, allow_blank=True, default="", max_length=500)
