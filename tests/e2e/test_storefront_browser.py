@@ -116,6 +116,8 @@ def test_a_new_customer_shops_in_english(page: Page, live_server, shelf):
     base = live_server.url
     page.goto(f"{base}/")
     expect(page).to_have_title("Catalog · CQRS Shop")
+    page.keyboard.press("Tab")  # keyboard users first meet the skip link
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
     screenshot(page, "storefront-en-catalog")
     page.get_by_role("link", name="Steel Kettle").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Steel Kettle")

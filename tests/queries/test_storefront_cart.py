@@ -9,7 +9,7 @@ from commands.event_log import CommandContext
 from commands.handlers import products
 from commands.models import Event, Order, Product
 from tests.factories import make_customer, make_product, place_order
-from tests.queries.storefront_pages import make_shopper, project
+from tests.queries.storefront_pages import PASSWORD, make_shopper, project
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 ctx = CommandContext(command="test", actor="test")
@@ -90,6 +90,16 @@ def test_checkout_needs_a_login(client, kettle):
     response = client.post("/checkout/")
     assert response.status_code == 302 and response["Location"] == "/account/login/?next=/cart/"
     assert "Log in to check out" in client.get("/cart/").content.decode()
+
+
+def test_the_cart_survives_logging_in(client, kettle):
+    shopper = make_shopper()
+    add(client, kettle, 2)
+    response = client.post("/account/login/?next=/cart/", {"username": shopper.email, "password": PASSWORD})
+    assert response["Location"] == "/cart/"
+    assert client.session["cart"] == {str(kettle): 2}
+    assert client.post("/checkout/").status_code == 302
+    assert Order.objects.filter(customer_id=shopper.customer_id).count() == 1
 
 
 def test_checkout_places_the_order_and_the_next_page_shows_it(kettle, mug):
