@@ -1,0 +1,92 @@
+"""(b) seconds from a command's 202 Accepted to the change being visible in the read API, with a real worker."""
+
+import logging
+import os
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from rest_framework.test import APIClient
+
+from projections import runner
+
+ROOT = Path(__file__).resolve().parent.parent
+# Finer polling measures more exactly but takes CPU from the worker and PostgreSQL on a small machine.
+POLL_SECONDS = float(os.environ.get("BENCH_POLL_SECONDS", "0.005"))
+VISIBLE_TIMEOUT = 30.0
+
+
+class Worker:
+    """`celery worker` with its embedded beat, on the bench databases (it inherits the environment)."""
+
+    def __init__(self) -> None:
+        command = [
+            *(sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "projections,celery"),
+            *("--pool=solo", "--beat", "--loglevel=WARNING", "--without-gossip", "--without-mingle"),
+            *("-n", f"bench-{os.getpid()}@%h"),
+        ]
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "VAR_DIR": str(ROOT / "var" / "bench-worker")}
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def staff_client() -> APIClient:
+    """Authenticated the way an integrator is: a knox token from /api/v1/auth/token/."""
+    username, password = f"bench-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+    get_user_model().objects.create_user(username=username, password=password, is_staff=True)
+    client = APIClient()
+    token = client.post("/api/v1/auth/token/", {"username": username, "password": password}, format="json")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.json()['token']}")
+    return client
+
+
+def wait_for_worker(client: APIClient) -> None:
+    """The first command's latency should not include the worker's start-up."""
+    accepted_to_visible(client, sku=f"WARMUP-{uuid.uuid4().hex[:8]}")
+
+
+def accepted_to_visible(client: APIClient, *, sku: str) -> float:
+    response = client.post(
+        "/api/v1/commands/create-product/", {"sku": sku, "name": "Latency probe", "price": "5.00"}, format="json"
+    )
+    accepted = time.perf_counter()
+    if response.status_code != 202:
+        raise RuntimeError(f"create-product answered {response.status_code}: {response.content!r}")
+    url = f"/api/v1/products/{response.json()['aggregate_id']}/"
+    while client.get(url).status_code != 200:
+        if time.perf_counter() - accepted > VISIBLE_TIMEOUT:
+            raise RuntimeError(f"{sku} not visible after {VISIBLE_TIMEOUT}s: is the worker running?")
+        time.sleep(POLL_SECONDS)
+    return time.perf_counter() - accepted
+
+
+def latency(*, commands: int) -> dict[str, float]:
+    # Polling answers 404 until the product is projected: expected here, not worth a log line each.
+    logging.getLogger("django.request").setLevel(logging.ERROR)
+    runner.run_all()  # start level: the worker should only have the new commands to project
+    client = staff_client()
+    worker = Worker()
+    try:
+        wait_for_worker(client)
+        samples = sorted(
+            accepted_to_visible(client, sku=f"LAT-{n:05d}-{uuid.uuid4().hex[:6]}") for n in range(commands)
+        )
+    finally:
+        worker.stop()
+    return {
+        "commands": commands,
+        "median": statistics.median(samples),
+        "p95": statistics.quantiles(samples, n=20, method="inclusive")[-1],
+        "max": samples[-1],
+    }
