@@ -9,6 +9,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from commands.errors import CommandRejected, RejectionCode
 from commands.models import IdempotencyRecord
 
+# The response_status of a claim whose command is still running; no other transaction ever sees one.
+RUNNING = 0
+
 
 def fingerprint(command: str, body: Any) -> str:
     canonical = json.dumps([command, body], sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder)
@@ -26,16 +29,25 @@ def previous_response(*, actor: str, key: str, command: str, body: Any) -> Idemp
     return record
 
 
-def remember_response(
-    *, actor: str, key: str, command: str, body: Any, status: int, response: dict, location: str
-) -> None:
-    """Stored in the command's own transaction: a duplicate racing this one fails on the unique key."""
-    IdempotencyRecord.objects.create(
+def claim(*, actor: str, key: str, command: str, body: Any) -> IdempotencyRecord:
+    """Take the key before the command runs, in the command's transaction.
+
+    A concurrent request with the same key then waits on the unique index instead of running the command
+    beside this one: when this transaction commits, its insert fails and its retry finds the response to
+    replay; when this one is refused and rolls back, the waiting request runs the command itself.
+    """
+    return IdempotencyRecord.objects.create(
         actor=actor,
         key=key,
         command=command,
         fingerprint=fingerprint(command, body),
-        response_status=status,
-        response_body=response,
-        response_location=location,
+        response_status=RUNNING,
+        response_body={},
     )
+
+
+def remember_response(claimed: IdempotencyRecord, *, status: int, response: dict, location: str) -> None:
+    claimed.response_status = status
+    claimed.response_body = response
+    claimed.response_location = location
+    claimed.save(update_fields=["response_status", "response_body", "response_location"])

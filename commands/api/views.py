@@ -87,12 +87,14 @@ class CommandView(APIView):
 
     def run(self, context: CommandContext, arguments: dict[str, Any], body: Any, key: str | None) -> Response:
         with transaction.atomic(using=WRITE_DB):
+            claimed = None
             if key:
                 previous = idempotency.previous_response(
                     actor=context.actor, key=key, command=self.spec.name, body=body
                 )
                 if previous is not None:
                     return self.respond(previous.response_body, previous.response_location)
+                claimed = idempotency.claim(actor=context.actor, key=key, command=self.spec.name, body=body)
             result = self.spec.handler(context=context, **arguments)
             response = {
                 "command": self.spec.name,
@@ -102,15 +104,9 @@ class CommandView(APIView):
                 "position": result.position,
             }
             location = self.spec.location.format(id=result.aggregate_id) if self.spec.location else ""
-            if key:
+            if claimed is not None:
                 idempotency.remember_response(
-                    actor=context.actor,
-                    key=key,
-                    command=self.spec.name,
-                    body=body,
-                    status=status.HTTP_202_ACCEPTED,
-                    response=response,
-                    location=location,
+                    claimed, status=status.HTTP_202_ACCEPTED, response=response, location=location
                 )
         return self.respond(response, location)
 

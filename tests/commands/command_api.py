@@ -1,12 +1,15 @@
 """Shared helpers of the command API tests: sending commands and proving that nothing was written."""
 
 import json
+import urllib.error
+import urllib.request
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
+from django.db import connections
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
@@ -65,3 +68,35 @@ def make_shopper(name: str = "Ann Example") -> Shopper:
 def token_for(user: AbstractUser) -> str:
     """A real knox token (for requests over a real socket, where force_authenticate cannot reach)."""
     return AuthToken.objects.create(user)[1]
+
+
+@dataclass
+class HttpAnswer:
+    status: int
+    body: Any
+    location: str | None
+
+
+def post_over_http(base_url: str, name: str, body: Any, *, token: str, key: str | None = None) -> HttpAnswer:
+    """POST a command over a real socket (each request served on its own thread and DB connection)."""
+    headers = {"Content-Type": "application/json", "Authorization": f"Token {token}"}
+    if key is not None:
+        headers["Idempotency-Key"] = key
+    request = urllib.request.Request(
+        f"{base_url}/api/v1/commands/{name}/", data=json.dumps(body).encode(), headers=headers, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return HttpAnswer(response.status, json.load(response), response.headers.get("Location"))
+    except urllib.error.HTTPError as error:
+        return HttpAnswer(error.code, json.load(error), error.headers.get("Location"))
+
+
+def lock_waiters() -> int:
+    """How many sessions of the write database wait for a lock right now (PostgreSQL)."""
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")  # else the view is frozen for this transaction
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return int(cursor.fetchone()[0])
