@@ -1,0 +1,154 @@
+"""The projections page: status, rebuild as a Celery task, and parked events to retry or skip."""
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.urls import reverse
+
+from commands.models import Event
+from projections import runner, tasks
+from projections.models import Checkpoint, ParkedEvent
+from projections.registry import PROJECTIONS
+from queries.models import OrderView, ProductView
+from tests.factories import make_customer, make_product, place_order
+from tests.queries.admin_clients import messages_of, no_projection_wait, staff_client  # noqa: F401  (autouse)
+
+pytestmark = pytest.mark.django_db(databases="__all__")
+
+PAGE = reverse("admin:projections_checkpoint_changelist")
+REBUILD = reverse("admin:projections_rebuild")
+OPERATOR = (
+    "projections.view_checkpoint",
+    "projections.change_checkpoint",
+    "projections.change_parkedevent",
+    "projections.delete_parkedevent",
+)
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    """The rebuild tasks the admin queued (the broker is not needed to see that it asked)."""
+    calls = []
+    monkeypatch.setattr(tasks.rebuild, "apply_async", lambda args, **options: calls.append(args))
+    return calls
+
+
+def park(projection, event):
+    runner.ensure_checkpoint(projection)
+    Checkpoint.objects.filter(name=projection).update(position=event.position)
+    return ParkedEvent.objects.create(
+        projection=projection, position=event.position, event_type=event.type, error="boom", attempts=3
+    )
+
+
+def test_the_page_shows_checkpoint_head_and_lag_of_every_projection():
+    make_product()
+    runner.run_all()
+    make_product()  # not projected yet
+    head = runner.head_position()
+    client = staff_client(*OPERATOR)
+
+    response = client.get(PAGE)
+
+    rows = {row.status.name: row.status for row in response.context["rows"]}
+    assert set(rows) == set(PROJECTIONS)
+    assert all(
+        (status.head, status.checkpoint, status.events_behind) == (head, head - 1, 1) for status in rows.values()
+    )
+    page = response.content.decode()
+    assert all(f'data-projection="{name}"' in page for name in PROJECTIONS)
+
+
+def test_rebuild_queues_the_task_and_the_page_follows_it(queued):
+    make_product()
+    runner.run_all()
+    client = staff_client(*OPERATOR)
+
+    response = client.post(REBUILD, {"projection": "catalog"})
+
+    assert response.status_code == 302
+    assert queued == [["catalog"]]
+    assert LogEntry.objects.filter(object_id="catalog", change_message="Rebuild requested.").exists()
+    page = client.get(PAGE)
+    assert page.context["refresh_seconds"]  # polls while the rebuild is outstanding
+    assert "Rebuilding…" in page.content.decode()
+
+    runner.rebuild(PROJECTIONS["catalog"])  # what the worker does with the task
+
+    page = client.get(PAGE)
+    assert page.context["refresh_seconds"] is None
+    assert "Rebuilt (requested" in page.content.decode()
+
+
+def test_rebuild_all_queues_one_task_per_projection(queued):
+    client = staff_client(*OPERATOR)
+    client.post(REBUILD, {})
+    assert sorted(args[0] for args in queued) == sorted(PROJECTIONS)
+
+
+def test_an_unreachable_broker_is_reported_and_nothing_is_noted(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(tasks.rebuild, "apply_async", refuse)
+    client = staff_client(*OPERATOR)
+    response = client.post(REBUILD, {"projection": "orders"})
+    assert "Could not queue the rebuild of orders: broker down" in messages_of(response)
+    assert not LogEntry.objects.exists()
+
+
+def test_retry_applies_a_parked_event_and_removes_it():
+    product_id = make_product(name="Parked kettle")
+    parked = park("catalog", Event.objects.get(aggregate_id=product_id))
+    client = staff_client(*OPERATOR)
+    assert f'data-parked="{parked.pk}"' in client.get(PAGE).content.decode()
+
+    response = client.post(reverse("admin:projections_parked_retry", args=[parked.pk]))
+
+    assert ProductView.objects.get(pk=product_id).name == "Parked kettle"
+    assert not ParkedEvent.objects.exists()
+    assert any("applied; no longer parked" in message for message in messages_of(response))
+    assert LogEntry.objects.get(object_id=str(parked.pk)).change_message == "Retried: applied."
+
+
+def test_a_retry_that_fails_again_keeps_the_event_parked():
+    # The orders projection never saw the customer, so it cannot build this order's document.
+    order = place_order(make_customer(), (make_product(), 1))
+    parked = park("orders", Event.objects.get(aggregate_id=order.aggregate_id))
+    client = staff_client(*OPERATOR)
+
+    response = client.post(reverse("admin:projections_parked_retry", args=[parked.pk]))
+
+    assert any("failed again" in message and "DoesNotExist" in message for message in messages_of(response))
+    still = ParkedEvent.objects.get(pk=parked.pk)
+    assert (still.attempts, "DoesNotExist" in still.error) == (4, True)
+    assert not OrderView.objects.exists()
+
+
+def test_skip_drops_a_parked_event_and_notes_it_in_the_admin_log():
+    product_id = make_product()
+    parked = park("catalog", Event.objects.get(aggregate_id=product_id))
+    client = staff_client(*OPERATOR)
+
+    client.post(reverse("admin:projections_parked_skip", args=[parked.pk]))
+
+    assert not ParkedEvent.objects.exists()
+    assert not ProductView.objects.exists()
+    note = LogEntry.objects.get(object_id=str(parked.pk))
+    assert (note.change_message, note.user_id) == ("Skipped: never applied.", client.user.pk)
+
+
+def test_watching_needs_view_permission_and_each_button_its_own(queued):
+    product_id = make_product()
+    parked = park("catalog", Event.objects.get(aggregate_id=product_id))
+    watcher = staff_client("projections.view_checkpoint", username="watcher")
+    page = watcher.get(PAGE).content.decode()
+    assert f'data-parked="{parked.pk}"' in page
+    assert "data-rebuild=" not in page and "Rebuild all projections" not in page
+    assert 'value="Retry"' not in page and 'value="Skip"' not in page
+
+    assert watcher.post(REBUILD, {"projection": "catalog"}).status_code == 403
+    assert watcher.post(reverse("admin:projections_parked_retry", args=[parked.pk])).status_code == 403
+    assert watcher.post(reverse("admin:projections_parked_skip", args=[parked.pk])).status_code == 403
+    assert queued == []
+    assert ParkedEvent.objects.filter(pk=parked.pk).exists()
+    assert staff_client(username="nobody").get(PAGE).status_code == 403
