@@ -9,6 +9,7 @@ from typing import Any
 
 from rest_framework.exceptions import NotAuthenticated, PermissionDenied, Throttled
 from rest_framework.request import Request
+from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from commands.errors import AggregateNotFound
@@ -75,6 +76,10 @@ class StaffOrOrderOwner(StaffOrCustomer):
 
 class SignupThrottle(SimpleRateThrottle):
     scope = "signup"
+
+    def get_rate(self) -> str | None:
+        # Looked up per request: DRF freezes THROTTLE_RATES at import, deaf to later settings changes.
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
     def get_cache_key(self, request: Request, view: Any) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
