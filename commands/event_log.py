@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from commands.events import DomainEvent
@@ -49,9 +50,7 @@ def append(event: DomainEvent, *, aggregate_id: uuid.UUID, version: int, context
     connection = connections[WRITE_DB]
     if not connection.in_atomic_block:
         raise RuntimeError("events must be appended inside the command's transaction")
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_APPEND_LOCK_KEY])
+    serialize_appends(connection)
     row = Event.objects.using(WRITE_DB).create(
         aggregate_type=event.aggregate_type,
         aggregate_id=aggregate_id,
@@ -63,6 +62,13 @@ def append(event: DomainEvent, *, aggregate_id: uuid.UUID, version: int, context
     )
     events_recorded.send(sender=Event, events=[row], using=WRITE_DB)
     return row
+
+
+def serialize_appends(connection: BaseDatabaseWrapper) -> None:
+    """Hold the append lock until the caller's transaction ends (SQLite's IMMEDIATE transactions already do)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_APPEND_LOCK_KEY])
 
 
 def atomic_command():  # type: ignore[no-untyped-def]

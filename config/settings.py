@@ -147,7 +147,9 @@ if CELERY_BROKER_URL == "filesystem://":
     }
 else:
     # A projection batch is short; the visibility timeout only has to outlast the longest one.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Socket timeouts: without them a publish to a broker that accepts connections but never answers
+    # (failover, firewall) blocks the command forever; the worker's BRPOP runs in its event loop, unaffected.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_timeout": 3, "socket_connect_timeout": 2}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = False

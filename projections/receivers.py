@@ -1,6 +1,14 @@
-"""Wake the projection task when a write transaction that appended events commits."""
+"""Wake the projection task when a write transaction that appended events commits.
+
+The message is only a wake-up: the event log is the truth and the periodic catch-up projects whatever a
+lost message left behind. So sending it must never fail or stall a command. After one failed send the
+wake-ups pause for BROKER_PAUSE_SECONDS: while the broker is down only the first command pays the
+connection timeout, the rest return at once.
+"""
 
 import logging
+import threading
+import time
 from typing import Any
 
 from django.db import connections, transaction
@@ -9,15 +17,41 @@ from django.dispatch import receiver
 from commands.signals import events_recorded
 
 logger = logging.getLogger(__name__)
+BROKER_PAUSE_SECONDS = 10.0
+
+
+class BrokerPause:
+    """Remembers a failed send so the next ones within the pause skip the broker."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._until = 0.0
+
+    def active(self) -> bool:
+        return time.monotonic() < self._until
+
+    def start(self) -> None:
+        with self._lock:
+            self._until = time.monotonic() + BROKER_PAUSE_SECONDS
+
+    def end(self) -> None:
+        with self._lock:
+            self._until = 0.0
+
+
+broker_pause = BrokerPause()
 
 
 def wake_projections() -> None:
     from projections.tasks import project_events
 
+    if broker_pause.active():
+        return
     try:
-        # retry=False: with the broker down the command must not hang; the beat catch-up repairs it.
+        # retry=False: with the broker down the command must not wait for it.
         project_events.apply_async(retry=False)
     except Exception:
+        broker_pause.start()
         logger.warning("broker unreachable: projections will catch up on the next periodic run", exc_info=True)
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from commands.event_log import CommandContext
 from commands.handlers import customers, orders, products
+from commands.models import Event
 from projections import runner
 from tests.factories import make_customer, make_product, place_order
 
@@ -114,7 +115,8 @@ def test_customer_search_and_ordering(staff_api, history):
 def test_event_feed(staff_api, history):
     feed = staff_api.get("/api/v1/events/?page_size=100").json()["results"]
     positions = [event["position"] for event in feed]
-    assert positions == sorted(positions) and len(positions) == runner.head_position()
+    # Positions may have gaps (rolled-back appends), so the feed is compared with the log, not with its head.
+    assert positions == list(Event.objects.values_list("position", flat=True))
     after = staff_api.get(f"/api/v1/events/?after={positions[5]}").json()["results"]
     assert after[0]["position"] == positions[6]
     of_order = staff_api.get(f"/api/v1/events/?aggregate_id={history['shipped']}").json()["results"]
