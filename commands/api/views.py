@@ -6,8 +6,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import JSONParser
-from rest_framework.renderers import JSONRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -52,13 +53,30 @@ def actor_of(request: Request) -> str:
     return f"user:{request.user.pk}" if request.user.is_authenticated else "anonymous"
 
 
+def declared_body_size(request: Request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0  # as Django reads it: no body
+
+
+class JSONWhateverAccepted(DefaultContentNegotiation):
+    """Commands answer JSON even to `Accept: text/html` (a 202, not a 406): every /api/ response is JSON."""
+
+    def select_renderer(
+        self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        return renderers[0], renderers[0].media_type
+
+
 class CommandView(APIView):
     spec: ClassVar[CommandSpec]
     parser_classes = [JSONParser]
     renderer_classes = [JSONRenderer]
+    content_negotiation_class = JSONWhateverAccepted
 
     def post(self, request: Request) -> Response:
-        if int(request.META.get("CONTENT_LENGTH") or 0) > settings.COMMAND_MAX_BODY_BYTES:
+        if declared_body_size(request) > settings.COMMAND_MAX_BODY_BYTES:
             raise PayloadTooLarge()
         key = request.headers.get("Idempotency-Key")
         if key is not None and not 1 <= len(key) <= 255:

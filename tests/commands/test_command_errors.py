@@ -350,3 +350,18 @@ def test_a_command_without_its_trailing_slash_is_served_not_redirected(staff_api
     )
     assert response.status_code == 202, response.content
     assert response.json()["command"] == "create-product"
+
+
+def test_a_command_answers_json_even_when_html_is_asked_for(staff_api):
+    body = {"sku": "X-1", "name": "P", "price": "1.00"}
+    response = post_command(staff_api, "create-product", body, HTTP_ACCEPT="text/html")
+    assert response.status_code == 202
+    assert response["Content-Type"] == "application/json"
+
+
+def test_a_garbled_content_length_is_a_400_not_a_500(staff_api, world):
+    before = write_state()
+    body = {"sku": "X-1", "name": "P", "price": "1.00"}
+    response = post_command(staff_api, "create-product", body, CONTENT_LENGTH="lots")
+    assert response.status_code == 400
+    assert write_state() == before
