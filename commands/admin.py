@@ -73,9 +73,8 @@ class IntegratorTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke selected tokens", permissions=["delete"])
     def revoke_tokens(self, request: HttpRequest, queryset: QuerySet[AuthToken]) -> None:
-        tokens = list(queryset)
-        self.log_deletions(request, tokens)
-        revoked, _ = AuthToken.objects.filter(pk__in=[token.pk for token in tokens]).delete()
+        self.log_deletions(request, queryset)
+        revoked, _ = queryset.delete()
         messages.success(request, f"{revoked} token(s) revoked; requests with them are refused from now on.")
 
     def add_view(

@@ -217,6 +217,8 @@ SHOP_CURRENCY = os.environ.get("SHOP_CURRENCY", "EUR")
 COMMAND_MAX_BODY_BYTES = 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = COMMAND_MAX_BODY_BYTES
 READ_POSITION_WAIT_SECONDS = float(os.environ.get("READ_POSITION_WAIT_SECONDS", "5"))
+# After an admin command: how long to wait for the projections before redirecting to the read-model page.
+ADMIN_READ_WAIT_SECONDS = float(os.environ.get("ADMIN_READ_WAIT_SECONDS", "2"))
 PROJECTION_BATCH_SIZE = int(os.environ.get("PROJECTION_BATCH_SIZE", "500"))
 
 # --- i18n, static ---------------------------------------------------------------------------------

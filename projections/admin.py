@@ -44,6 +44,13 @@ class ProjectionBusy(Exception):
     pass
 
 
+def staff_id(request: HttpRequest) -> int:
+    """The admin log's user id; admin views are only reached logged in."""
+    if request.user.pk is None:
+        raise PermissionDenied
+    return int(request.user.pk)
+
+
 def log_rebuild_requested(user_id: int, name: str) -> None:
     runner.ensure_checkpoint(name)
     checkpoint = Checkpoint.objects.get(name=name)
@@ -155,7 +162,7 @@ class ProjectionsAdmin(admin.ModelAdmin):
             except Exception as error:  # the broker's client raises many kinds
                 messages.error(request, f"Could not queue the rebuild of {each}: {error}")
                 return self.back()
-            log_rebuild_requested(request.user.pk, each)
+            log_rebuild_requested(staff_id(request), each)
         messages.success(request, f"Rebuild of {', '.join(names)} queued; this page follows its progress.")
         return self.back()
 
@@ -172,7 +179,7 @@ class ProjectionsAdmin(admin.ModelAdmin):
             ParkedEvent.objects.filter(pk=pk).update(error=repr(error)[:4000], attempts=parked.attempts + 1)
             messages.error(request, f"{label} failed again: {error!r}. It stays parked.")
         else:
-            LogEntry.objects.log_actions(request.user.pk, [parked], DELETION, "Retried: applied.", single_object=True)
+            LogEntry.objects.log_actions(staff_id(request), [parked], DELETION, "Retried: applied.", single_object=True)
             messages.success(request, f"{label} applied; no longer parked.")
         return self.back()
 
@@ -181,7 +188,9 @@ class ProjectionsAdmin(admin.ModelAdmin):
             raise PermissionDenied
         parked = get_object_or_404(ParkedEvent, pk=pk)
         label = str(parked)
-        LogEntry.objects.log_actions(request.user.pk, [parked], DELETION, "Skipped: never applied.", single_object=True)
+        LogEntry.objects.log_actions(
+            staff_id(request), [parked], DELETION, "Skipped: never applied.", single_object=True
+        )
         parked.delete()
         messages.success(request, f"{label} skipped; the admin log keeps a note of it.")
         return self.back()

@@ -14,7 +14,6 @@ from commands.handlers.recording import CommandResult
 from projections.runner import read_position
 
 POLL_SECONDS = 0.05
-DEFAULT_WAIT_SECONDS = 2.0
 
 
 def actor_of(user: AbstractBaseUser | AnonymousUser) -> str:
@@ -45,7 +44,7 @@ def refusal_message(error: CommandError, *, label: str) -> str:
 
 def wait_until_projected(position: int, projections: tuple[str, ...]) -> bool:
     """Give the asynchronous projections a moment to show the command's effect; True once they do."""
-    timeout = getattr(settings, "ADMIN_READ_WAIT_SECONDS", DEFAULT_WAIT_SECONDS)
+    timeout = settings.ADMIN_READ_WAIT_SECONDS
     deadline = time.monotonic() + timeout
     while read_position(projections) < position:
         if time.monotonic() >= deadline:

@@ -63,7 +63,7 @@ class UpdateCustomerForm(CustomerDetailsForm, VersionedForm):
 
     def changes(self) -> dict[str, Any]:
         """Only what the staff member changed; the address goes as a whole (or None to remove it)."""
-        changes = {
+        changes: dict[str, Any] = {
             field: self.cleaned_data[field] for field in ("email", "name", "phone") if field in self.changed_data
         }
         if any(field in self.changed_data for field in ADDRESS_FIELDS):
