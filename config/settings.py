@@ -144,6 +144,8 @@ if CELERY_BROKER_URL == "filesystem://":
         # kombu keeps its exchange bindings in ./control by default, i.e. in the checkout.
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
+        # kombu sleeps this long whenever the folder is empty (default 1 s: every projection would lag 1 s).
+        "polling_interval": 0.1,
     }
 else:
     # A projection batch is short; the visibility timeout only has to outlast the longest one.
