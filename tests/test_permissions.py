@@ -162,3 +162,16 @@ def test_lists_show_only_what_the_role_may_see(world, role, customers, orders_of
     assert {names[item["id"]] for item in listed} == customers
     listed = client.get("/api/v1/orders/").json()["results"]
     assert {names[item["customer"]["id"]] for item in listed} == orders_of
+
+
+def test_session_authentication_needs_the_csrf_token(world):
+    """The storefront's session works for the API too, but only with its CSRF token."""
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(get_user_model().objects.get(customer__pk=world.customer_a))
+    body = {"customer_id": world.customer_a, "phone": "+1 555"}
+    refused = post_command(client, "update-customer-details", body)
+    assert refused.status_code == 403
+    assert "CSRF" in refused.json()["detail"]
+    client.cookies["csrftoken"] = secret = "k" * 32  # what a page of the shop would have set
+    accepted = post_command(client, "update-customer-details", body, HTTP_X_CSRFTOKEN=secret)
+    assert accepted.status_code == 202, accepted.content

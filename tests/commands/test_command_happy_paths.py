@@ -221,3 +221,16 @@ def test_cancel_order_by_its_customer_while_pending():
     assert Order.objects.get(pk=order_id).status == OrderStatus.CANCELLED
     assert Product.objects.get(pk=product_id).stock == 5
     recorded_event(result, "OrderCancelled", actor=shopper.user)
+
+
+def test_the_largest_order_allowed_is_accepted(staff_api):
+    product_ids = [make_product(stock=1000, price="1.00") for _ in range(100)]
+    body = {
+        "customer_id": str(make_customer()),
+        "lines": [{"product_id": str(product_id), "quantity": 1000} for product_id in product_ids],
+    }
+    result = accepted(
+        post_command(staff_api, "create-order", body), "create-order", version=1, location="/api/v1/orders/{id}/"
+    )
+    assert Order.objects.get(pk=result["aggregate_id"]).total == Decimal("100000.00")
+    assert set(Product.objects.filter(pk__in=product_ids).values_list("stock", flat=True)) == {0}
