@@ -1,7 +1,7 @@
 """The projections page: how far each projection has got, rebuilds, and parked events to retry or skip."""
 
 import dataclasses
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib import admin, messages
@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from commands.models import Event
@@ -24,6 +25,8 @@ from projections.registry import PROJECTIONS
 REBUILD_REQUESTED = "Rebuild requested."
 PARKED_SHOWN = 200
 REFRESH_SECONDS = 2
+# A rebuild not finished after this long has most likely failed or found no worker: stop polling for it.
+REBUILD_STALLED_AFTER = timedelta(minutes=30)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,6 +34,14 @@ class RebuildState:
     requested_at: datetime
     requested_by: str
     finished: bool
+
+    @property
+    def stalled(self) -> bool:
+        return not self.finished and timezone.now() - self.requested_at > REBUILD_STALLED_AFTER
+
+    @property
+    def running(self) -> bool:
+        return not self.finished and not self.stalled
 
 
 @dataclasses.dataclass(frozen=True)
@@ -130,7 +141,7 @@ class ProjectionsAdmin(admin.ModelAdmin):
             ProjectionRow(status, short_error(status.last_error), states.get(status.name))
             for status in projection_statuses()
         ]
-        rebuilding = any(row.rebuild and not row.rebuild.finished for row in rows)
+        rebuilding = any(row.rebuild and row.rebuild.running for row in rows)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,

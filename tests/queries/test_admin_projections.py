@@ -1,8 +1,11 @@
 """The projections page: status, rebuild as a Celery task, and parked events to retry or skip."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.urls import reverse
+from django.utils import timezone
 
 from commands.models import Event
 from projections import runner, tasks
@@ -152,3 +155,15 @@ def test_watching_needs_view_permission_and_each_button_its_own(queued):
     assert queued == []
     assert ParkedEvent.objects.filter(pk=parked.pk).exists()
     assert staff_client(username="nobody").get(PAGE).status_code == 403
+
+
+def test_a_rebuild_that_never_finishes_is_reported_and_no_longer_polled(queued):
+    client = staff_client(*OPERATOR)
+    client.post(REBUILD, {"projection": "customers"})
+    LogEntry.objects.update(action_time=timezone.now() - timedelta(hours=2))
+    Checkpoint.objects.update(updated_at=timezone.now() - timedelta(hours=3))  # untouched since before
+
+    page = client.get(PAGE)
+
+    assert page.context["refresh_seconds"] is None
+    assert "No sign of the rebuild" in page.content.decode()
