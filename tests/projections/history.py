@@ -1,5 +1,6 @@
 """A mixed shop history made through the command handlers, and whole-read-side snapshots to compare."""
 
+import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -35,13 +36,14 @@ def query_documents(client: Any) -> dict[str, Any]:
 
 def mixed_history(*, between: Callable[[], object] = lambda: None) -> dict[str, Any]:
     """Every command type, with `between()` called at several points (e.g. to project part of it live)."""
+    # Unique emails and SKUs: a test may make this history several times.
     kettle = make_product(price="20.00", stock=50, name="Kettle")
     mug = make_product(price="4.50", stock=100, name="Mug")
     lamp = make_product(price="35.00", stock=5, name="Lamp")
     ann = make_customer(name="Ann")
     bob = customers.register_customer(
         context=context("register-customer"),
-        email="bob@example.com",
+        email=f"bob-{uuid.uuid4().hex[:8]}@example.com",
         name="Bob",
         phone="+49 30 1234",
         address={"line1": "Main St 1", "city": "Berlin", "postal_code": "10115", "country": "DE"},
@@ -65,7 +67,10 @@ def mixed_history(*, between: Callable[[], object] = lambda: None) -> dict[str, 
     products.adjust_stock(context=context("adjust-stock"), product_id=lamp, delta=7, reason="delivery")
     customers.update_customer_details(context=context("update-customer-details"), customer_id=ann, name="Ann B.")
     customers.update_customer_details(
-        context=context("update-customer-details"), customer_id=bob, email="robert@example.com", phone=""
+        context=context("update-customer-details"),
+        customer_id=bob,
+        email=f"robert-{uuid.uuid4().hex[:8]}@example.com",
+        phone="",
     )
     between()
     pending = place_order(ann, (mug, 3), (lamp, 1)).aggregate_id  # at the new mug price

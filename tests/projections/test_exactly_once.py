@@ -1,0 +1,109 @@
+"""Exactly-once effect: duplicate and concurrent runs leave exactly the rows of a single run."""
+
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+import pytest
+from django.db import connections
+
+from commands.models import Event
+from projections import runner, tasks
+from projections.models import Checkpoint
+from projections.registry import PROJECTIONS
+from tests.projections.history import mixed_history, read_side_snapshot
+
+Result = TypeVar("Result")
+
+
+def in_threads(*works: Callable[[], Result]) -> list[Result]:
+    """Run each callable in its own thread, all released together; each thread has its own database connections."""
+    start = threading.Barrier(len(works))
+    results: dict[int, Result] = {}
+    errors: list[BaseException] = []
+
+    def thread_body(index: int, work: Callable[[], Result]) -> None:
+        try:
+            start.wait()
+            results[index] = work()
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=thread_body, args=item) for item in enumerate(works)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    return [results[index] for index in range(len(works))]
+
+
+def rebuilt_snapshot() -> dict:
+    """The read side a single replay of the whole log produces."""
+    for projection in PROJECTIONS.values():
+        runner.rebuild(projection)
+    return read_side_snapshot()
+
+
+@pytest.mark.django_db(databases="__all__")
+def test_the_task_delivered_twice_changes_nothing_the_second_time():
+    mixed_history()
+    events = Event.objects.count()
+
+    first = tasks.project_events.apply().get()
+    once = read_side_snapshot()
+    second = tasks.project_events.apply().get()
+    tasks.catch_up.apply().get()
+
+    assert first == {name: events for name in PROJECTIONS}
+    assert second == {name: 0 for name in PROJECTIONS}
+    assert read_side_snapshot() == once
+    assert rebuilt_snapshot() == once
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_concurrent_runners_apply_each_event_exactly_once(settings):
+    settings.PROJECTION_BATCH_SIZE = 3  # many small batches, so the runners really take turns
+    for _ in range(3):
+        mixed_history()
+    events = Event.objects.count()
+
+    applied = in_threads(*[runner.run_all] * 4)
+
+    for name in PROJECTIONS:
+        assert sum(each[name] for each in applied) == events, name  # no event applied by two runners
+    assert sum(1 for each in applied if each["event_feed"]) > 1  # the work was shared, not done by one
+    assert set(Checkpoint.objects.values_list("position", flat=True)) == {runner.head_position()}
+    concurrent = read_side_snapshot()
+    assert rebuilt_snapshot() == concurrent
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_task_deliveries_racing_the_writers_match_a_single_run(settings):
+    settings.PROJECTION_BATCH_SIZE = 2
+    written = threading.Event()
+
+    def write() -> int:
+        try:
+            for _ in range(3):
+                mixed_history()
+        finally:
+            written.set()
+        return 0
+
+    def deliver_until_written() -> int:
+        deliveries = 0
+        while not written.is_set():
+            tasks.project_events.apply().get()
+            deliveries += 1
+        return deliveries
+
+    _, *deliveries = in_threads(write, deliver_until_written, deliver_until_written)
+    tasks.project_events.apply().get()  # the wake-up of the last command
+
+    assert min(deliveries) > 1
+    assert set(Checkpoint.objects.values_list("position", flat=True)) == {runner.head_position()}
+    live = read_side_snapshot()
+    assert rebuilt_snapshot() == live
