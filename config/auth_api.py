@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.auth import authenticate
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from knox.views import LoginView, LogoutView
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
@@ -24,13 +24,6 @@ class ObtainTokenView(LoginView):
     permission_classes = [AllowAny]
     parser_classes = [JSONParser]
 
-    @extend_schema(
-        tags=["auth"],
-        request=Credentials,
-        responses={
-            200: inline_serializer("Token", {"token": serializers.CharField(), "expiry": serializers.DateTimeField()})
-        },
-    )
     def format_expiry_datetime(self, expiry: datetime) -> str:
         return expiry.astimezone(UTC).isoformat()  # "+00:00", like every timestamp of the API
 
@@ -38,6 +31,15 @@ class ObtainTokenView(LoginView):
         # Without an authentication class DRF turns a 401 into a 403; api-v1.md promises 400 or 401.
         return "Token"
 
+    @extend_schema(
+        tags=["auth"],
+        request=Credentials,
+        responses={
+            200: inline_serializer("Token", {"token": serializers.CharField(), "expiry": serializers.DateTimeField()}),
+            400: OpenApiResponse(description="Malformed JSON or a missing field."),
+            401: OpenApiResponse(description="Wrong username or password."),
+        },
+    )
     def post(self, request: Request, format: str | None = None) -> Response:
         credentials = Credentials(data=request.data)
         credentials.is_valid(raise_exception=True)
