@@ -1,6 +1,7 @@
 """An aggregate's event timeline, read from the event feed in the read database."""
 
 import dataclasses
+import json
 import uuid
 from datetime import datetime
 from typing import Any
@@ -21,6 +22,11 @@ class TimelineEntry:
     actor: str
     command: str
     payload: dict[str, Any]
+
+    @property
+    def details(self) -> str:
+        """The payload as staff read it: key=value with JSON values (not Python reprs)."""
+        return ", ".join(f"{key}={json.dumps(value, ensure_ascii=False)}" for key, value in self.payload.items())
 
 
 def user_names(actors: set[str]) -> dict[str, str]:

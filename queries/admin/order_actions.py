@@ -75,7 +75,7 @@ def run_for_each(
     if done:
         summary = f"{done} of {len(chosen)} orders {command.done}."
         if not wait_until_projected(last_position, PROJECTIONS):
-            summary += " The list will show the new status in a moment."
+            summary += " The pages will show the new status in a moment."
         messages.info(request, summary)
     return back_to(request)
 

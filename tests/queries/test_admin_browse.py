@@ -85,6 +85,7 @@ def test_history_names_who_did_it_and_with_which_command(superuser, order):
     page = superuser.get(url(OrderView, "change", order.pk)).content.decode()
     assert 'data-event-type="OrderPlaced"' in page
     assert "create-order" in page  # the factories' command name, from the event metadata
+    assert "&quot;name&quot;: &quot;Kettle&quot;" in page  # the payload as JSON, not a Python repr
 
 
 def test_unfiltered_big_lists_take_the_planner_estimate_not_a_count(superuser, order, monkeypatch):

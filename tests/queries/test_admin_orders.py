@@ -56,7 +56,7 @@ def test_pay_selected_orders(shop):
         assert (event.metadata["actor"], event.metadata["command"]) == (actor(client), "pay-order")
     notes = messages_of(response)
     assert sum(message.endswith(" paid.") and message.startswith("Order ") for message in notes) == 2
-    assert "2 of 2 orders paid. The list will show the new status in a moment." in notes
+    assert "2 of 2 orders paid. The pages will show the new status in a moment." in notes
 
 
 def test_a_refused_row_says_why_and_the_others_still_go_through(shop):
