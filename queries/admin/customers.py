@@ -160,6 +160,7 @@ class CustomerViewAdmin(ReadModelAdmin):
                 form.add_error(None, refusal_message(error, label="customer"))
             else:
                 return self.after_command(request, result, f"Details of {customer.email} saved.")
+        intro = "They log in with their email: changing it changes their login too." if customer.user_id else ""
         return render_command_form(
-            request, self, form=form, title=f"Edit {customer.name}", submit_label="Save", original=customer
+            request, self, form=form, title=f"Edit {customer.name}", submit_label="Save", original=customer, intro=intro
         )

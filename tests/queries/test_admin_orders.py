@@ -134,6 +134,10 @@ def test_a_single_order_action_from_its_page_returns_to_that_page(shop):
 
     assert response["Location"] == change_url
     assert Order.objects.get(pk=order_id).status == "paid"
+    runner.run_all()
+    history = client.get(change_url).content.decode()
+    assert f"staffer (user:{client.user.pk})" in history  # who, by name
+    assert 'data-event-type="OrderPaid"' in history
 
 
 def test_an_outside_return_to_is_ignored(shop):
