@@ -1,5 +1,6 @@
 """The base of every read-model admin: browse only, fast on big tables, with the aggregate's history."""
 
+import dataclasses
 import uuid
 from typing import Any, ClassVar
 
@@ -26,13 +27,13 @@ def short_id(value: uuid.UUID | str) -> str:
     return str(value)[:8]
 
 
+@dataclasses.dataclass(frozen=True)
 class CommandLink:
     """A button on a read-model page that opens a command form."""
 
-    def __init__(self, label: str, url: str, *, danger: bool = False) -> None:
-        self.label = label
-        self.url = url
-        self.danger = danger
+    label: str
+    url: str
+    danger: bool = False
 
 
 class ReadModelAdmin(admin.ModelAdmin):
