@@ -79,7 +79,8 @@ class SignupThrottle(SimpleRateThrottle):
 
     def get_rate(self) -> str | None:
         # Looked up per request: DRF freezes THROTTLE_RATES at import, deaf to later settings changes.
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        return None if rate is None else str(rate)
 
     def get_cache_key(self, request: Request, view: Any) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
@@ -96,6 +97,6 @@ class StaffOrSelfSignup(CommandPolicy):
         if not data.get("password"):
             raise NotAuthenticated("Sign-up without staff rights needs a password.")
         throttle = SignupThrottle()
-        if not throttle.allow_request(request, None):
+        if not throttle.allow_request(request, None):  # type: ignore[arg-type]  # a rate throttle needs no view
             raise Throttled(throttle.wait())
         return {}

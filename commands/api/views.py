@@ -1,5 +1,6 @@
 """POST /api/v1/commands/<name>/: validate → authorize → run the handler → 202 Accepted."""
 
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -64,9 +65,10 @@ class JSONWhateverAccepted(DefaultContentNegotiation):
     """Commands answer JSON even to `Accept: text/html` (a 202, not a 406): every /api/ response is JSON."""
 
     def select_renderer(
-        self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
     ) -> tuple[BaseRenderer, str]:
-        return renderers[0], renderers[0].media_type
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type
 
 
 class CommandView(APIView):

@@ -15,9 +15,10 @@ ADDRESS_FIELDS = ("line1", "line2", "city", "postal_code", "country")
 
 
 def check_email_free(email: str, *, except_customer: uuid.UUID | None = None) -> None:
-    customers = Customer.objects.filter(email__iexact=email).exclude(pk=except_customer)
+    customers = Customer.objects.filter(email__iexact=email)
     users = get_user_model().objects.filter(username__iexact=email)
     if except_customer is not None:
+        customers = customers.exclude(pk=except_customer)
         users = users.exclude(customer__pk=except_customer)
     if customers.exists() or users.exists():
         raise CommandRejected(RejectionCode.EMAIL_TAKEN, "This email address is already registered.")

@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from django.conf import settings
 
@@ -133,7 +133,10 @@ def cancel_order(
         if as_customer is not None and order.status != OrderStatus.PENDING:
             raise NotAllowed("Only pending orders can be cancelled by the customer; please contact us.")
         check_order_state(order, OrderStatus.PENDING, OrderStatus.PAID, action="cancelled")
-        lines = list(order.lines.values("product_id", "quantity"))
+        lines: list[dict[str, Any]] = [
+            {"product_id": product_id, "quantity": quantity}
+            for product_id, quantity in order.lines.values_list("product_id", "quantity")
+        ]
         products = lock_products([line["product_id"] for line in lines])
         for line in lines:
             product = products[line["product_id"]]
