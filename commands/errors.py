@@ -43,12 +43,20 @@ class VersionConflict(CommandError):
         self.detail = str(self)
 
 
-class InvalidReference(CommandError):
-    """The command refers to an id that does not exist (HTTP 400, reported against its field)."""
+class InvalidFields(CommandError):
+    """The body has the right shape, yet a field cannot be used (HTTP 400, reported against the field)."""
 
     def __init__(self, errors: dict) -> None:
         super().__init__(str(errors))
         self.errors = errors
+
+
+class InvalidReference(InvalidFields):
+    """The command refers to an id that does not exist."""
+
+
+class OutOfRange(InvalidFields):
+    """A value would take a stored quantity (stock, an order total) past what the shop can hold."""
 
 
 class NotAllowed(CommandError):

@@ -8,7 +8,7 @@ from rest_framework.exceptions import APIException, ParseError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from commands.errors import AggregateNotFound, CommandRejected, InvalidReference, NotAllowed, VersionConflict
+from commands.errors import AggregateNotFound, CommandRejected, InvalidFields, NotAllowed, VersionConflict
 
 
 class PayloadTooLarge(APIException):
@@ -25,7 +25,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(body, status=409)
     if isinstance(exc, AggregateNotFound):
         return Response({"detail": exc.detail}, status=404)
-    if isinstance(exc, InvalidReference):
+    if isinstance(exc, InvalidFields):
         return Response(exc.errors, status=400)
     if isinstance(exc, NotAllowed):
         return Response({"detail": exc.detail}, status=403)

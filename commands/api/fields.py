@@ -33,8 +33,8 @@ class StrictUUIDField(serializers.UUIDField):
 class MoneyField(serializers.DecimalField):
     """A decimal string with at most two places ("12.50"); JSON numbers are accepted too."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(max_digits=12, decimal_places=2, **kwargs)
+    def __init__(self, *, max_digits: int = 12, **kwargs: Any) -> None:
+        super().__init__(max_digits=max_digits, decimal_places=2, **kwargs)
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, bool) or not isinstance(data, str | int | float):

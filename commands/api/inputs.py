@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from commands.api.countries import ISO_COUNTRIES
 from commands.api.fields import CommandInput, MoneyField, StrictCharField, StrictIntegerField, StrictUUIDField
+from commands.models import MAX_STOCK
 
 SKU_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
@@ -75,7 +76,7 @@ class CreateProductInput(CommandInput):
     name = StrictCharField(max_length=200)
     description = StrictCharField(required=False, allow_blank=True, default="", max_length=10_000)
     price = MoneyField(min_value=Decimal("0.01"))
-    stock = StrictIntegerField(min_value=0, max_value=2_000_000_000, required=False, default=0)
+    stock = StrictIntegerField(min_value=0, max_value=MAX_STOCK, required=False, default=0)
 
     def validate_sku(self, value: str) -> str:
         if not SKU_PATTERN.fullmatch(value):
@@ -101,7 +102,7 @@ class DeleteProductInput(TargetsAggregate):
 
 class AdjustStockInput(TargetsAggregate):
     product_id = StrictUUIDField()
-    delta = StrictIntegerField(min_value=-2_000_000_000, max_value=2_000_000_000)
+    delta = StrictIntegerField(min_value=-MAX_STOCK, max_value=MAX_STOCK)
     reason = StrictCharField(required=False, allow_blank=True, default="", max_length=500)
 
     def validate_delta(self, value: int) -> int:
@@ -128,7 +129,7 @@ class CreateOrderInput(CommandInput):
 
 class PayOrderInput(TargetsAggregate):
     order_id = StrictUUIDField()
-    amount = MoneyField(min_value=Decimal("0.00"), required=False)
+    amount = MoneyField(min_value=Decimal("0.00"), max_digits=14, required=False)  # as large as an order total
 
 
 class ShipOrderInput(TargetsAggregate):

@@ -12,12 +12,15 @@ from commands.errors import (
     CommandRejected,
     InvalidReference,
     NotAllowed,
+    OutOfRange,
     RejectionCode,
 )
 from commands.event_log import CommandContext, atomic_command
 from commands.events import OrderCancelled, OrderPaid, OrderPlaced, OrderShipped
 from commands.handlers.recording import CommandResult, check_expected_version, load_for_update, record
 from commands.models import Customer, Order, OrderLine, OrderStatus, Product
+
+MAX_ORDER_TOTAL = Decimal("999999999999.99")  # what Order.total holds: 14 digits, 2 after the point
 
 
 class LineInput(TypedDict):
@@ -55,7 +58,10 @@ def place_order(*, context: CommandContext, customer_id: uuid.UUID, lines: Seque
                     RejectionCode.INSUFFICIENT_STOCK,
                     f"Only {product.stock} of {product.sku} left; {line['quantity']} requested.",
                 )
-        order = Order(id=uuid.uuid4(), customer_id=customer_id, currency=settings.SHOP_CURRENCY, total=Decimal(0))
+        total = sum((products[line["product_id"]].price * line["quantity"] for line in lines), Decimal(0))
+        if total > MAX_ORDER_TOTAL:
+            raise OutOfRange({"lines": [f"The order total would exceed {MAX_ORDER_TOTAL}."]})
+        order = Order(id=uuid.uuid4(), customer_id=customer_id, currency=settings.SHOP_CURRENCY, total=total)
         snapshot = []
         for line in lines:
             product = products[line["product_id"]]
@@ -71,7 +77,6 @@ def place_order(*, context: CommandContext, customer_id: uuid.UUID, lines: Seque
                     "quantity": line["quantity"],
                 }
             )
-            order.total += product.price * line["quantity"]
         event = OrderPlaced(customer_id=customer_id, lines=snapshot, total=order.total, currency=order.currency)
         result = record(order, event, context)
         OrderLine.objects.bulk_create(OrderLine(order=order, **line) for line in snapshot)

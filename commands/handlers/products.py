@@ -3,11 +3,11 @@
 import uuid
 from decimal import Decimal
 
-from commands.errors import CommandRejected, RejectionCode
+from commands.errors import CommandRejected, OutOfRange, RejectionCode
 from commands.event_log import CommandContext, atomic_command
 from commands.events import ProductCreated, ProductDeleted, ProductUpdated, StockAdjusted
 from commands.handlers.recording import CommandResult, load_for_update, record
-from commands.models import Product
+from commands.models import MAX_STOCK, Product
 
 
 def check_sku_free(sku: str) -> None:
@@ -85,5 +85,7 @@ def adjust_stock(
                 RejectionCode.INSUFFICIENT_STOCK,
                 f"Stock of {product.sku} is {product.stock}; it cannot go down by {-delta}.",
             )
+        if product.stock + delta > MAX_STOCK:
+            raise OutOfRange({"delta": [f"Stock of {product.sku} would exceed {MAX_STOCK}."]})
         product.stock += delta
         return record(product, StockAdjusted(delta=delta, stock=product.stock, reason=reason), context)

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 
 from commands.event_log import CommandContext
 from commands.handlers import orders, products
-from commands.models import Product
+from commands.models import MAX_STOCK, Product
 from tests.commands.command_api import make_shopper, post_command, write_state
 from tests.factories import make_customer, make_product, place_order
 
@@ -365,3 +365,30 @@ def test_a_garbled_content_length_is_a_400_not_a_500(staff_api, world):
     response = post_command(staff_api, "create-product", body, CONTENT_LENGTH="lots")
     assert response.status_code == 400
     assert write_state() == before
+
+
+def test_stock_cannot_grow_past_what_the_column_holds(staff_api):
+    product_id = make_product(stock=MAX_STOCK - 10)
+    before = write_state()
+    response = post_command(staff_api, "adjust-stock", {"product_id": str(product_id), "delta": 11})
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == ["delta"]
+    assert write_state() == before
+    assert post_command(staff_api, "adjust-stock", {"product_id": str(product_id), "delta": 10}).status_code == 202
+
+
+def test_an_order_total_too_large_to_store_is_a_400(staff_api):
+    product_id = make_product(price="9999999999.99", stock=1000)
+    body = {"customer_id": str(make_customer()), "lines": [line(str(product_id), 1000)]}
+    before = write_state()
+    response = post_command(staff_api, "create-order", body)
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == ["lines"]
+    assert write_state() == before
+
+
+def test_the_largest_total_can_be_paid_with_its_amount(staff_api):
+    product_id = make_product(price="9999999999.99", stock=100)
+    order_id = place_order(make_customer(), (product_id, 99)).aggregate_id
+    response = post_command(staff_api, "pay-order", {"order_id": str(order_id), "amount": "989999999999.01"})
+    assert response.status_code == 202, response.content
