@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from commands.api import idempotency
+from commands.api.permissions import StaffOrSelfSignup
 from commands.api.specs import COMMANDS, CommandSpec
 from commands.errors import RejectionCode
 from commands.event_log import WRITE_DB, CommandContext
@@ -142,23 +143,26 @@ def command_view(spec: CommandSpec) -> type[CommandView]:
     def post(self: CommandView, request: Request) -> Response:
         return CommandView.post(self, request)
 
+    responses: dict[int, Any] = {
+        202: ACCEPTED,
+        400: OpenApiResponse(description="Malformed JSON, wrong types, missing or unknown fields."),
+        401: DETAIL,
+        403: DETAIL,
+        404: DETAIL,
+        409: CONFLICT,
+        413: DETAIL,
+        415: DETAIL,
+        422: REJECTED,
+    }
+    if isinstance(spec.policy, StaffOrSelfSignup):
+        responses[429] = OpenApiResponse(DETAIL, description="Too many anonymous sign-ups from this client.")
     documented_post = extend_schema(
         operation_id=spec.name.replace("-", "_"),
         summary=spec.summary,
         tags=["commands"],
         request=spec.input,
         parameters=[IDEMPOTENCY_KEY],
-        responses={
-            202: ACCEPTED,
-            400: OpenApiResponse(description="Malformed JSON, wrong types, missing or unknown fields."),
-            401: DETAIL,
-            403: DETAIL,
-            404: DETAIL,
-            409: CONFLICT,
-            413: DETAIL,
-            415: DETAIL,
-            422: REJECTED,
-        },
+        responses=responses,
     )(post)
     name = "".join(part.capitalize() for part in spec.name.split("-")) + "Command"
     return type(name, (CommandView,), {"spec": spec, "__doc__": spec.summary, "post": documented_post})

@@ -175,6 +175,8 @@ BAD_REQUESTS = [
     ("ship-order", lambda w: {"order_id": w.order["paid"], "tracking_number": 5}, {"tracking_number"}),
     ("cancel-order", lambda w: {"order_id": w.order["pending"], "reason": ["x"]}, {"reason"}),
     ("cancel-order", lambda w: {"order_id": 1}, {"order_id"}),
+    ("cancel-order", lambda w: {"order_id": w.order["pending"], "reason": "nul \u0000 byte"}, {"reason"}),
+    ("create-order", lambda w: {"customer_id": w.customer, "lines": [line(w.kettle, 1.0)]}, {"lines.0.quantity"}),
     # not a JSON object at all
     ("create-product", lambda w: [], {"non_field_errors"}),
     ("create-product", lambda w: "sku", {"non_field_errors"}),
