@@ -12,6 +12,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from commands.api import idempotency
@@ -53,6 +54,13 @@ DETAIL = inline_serializer("ErrorDetail", {"detail": serializers.CharField()})
 
 def actor_of(request: Request) -> str:
     return f"user:{request.user.pk}" if request.user.is_authenticated else "anonymous"
+
+
+def key_owner(request: Request) -> str:
+    """Whose Idempotency-Keys a request draws from: its user's; anonymous sign-ups' are per client address."""
+    if request.user.is_authenticated:
+        return actor_of(request)
+    return f"anonymous:{BaseThrottle().get_ident(request)}"[:64]
 
 
 def declared_body_size(request: Request) -> int:
@@ -100,22 +108,22 @@ class CommandView(APIView):
         # then finds the winner's record and answers as the rules say.
         for attempt in range(2):
             try:
-                return self.run(context, arguments, body, key)
+                return self.run(context, arguments, body, key, key_owner(request))
             except IntegrityError:
                 if attempt:
                     raise
         raise AssertionError("unreachable")
 
-    def run(self, context: CommandContext, arguments: dict[str, Any], body: Any, key: str | None) -> Response:
+    def run(
+        self, context: CommandContext, arguments: dict[str, Any], body: Any, key: str | None, owner: str
+    ) -> Response:
         with transaction.atomic(using=WRITE_DB):
             claimed = None
             if key:
-                previous = idempotency.previous_response(
-                    actor=context.actor, key=key, command=self.spec.name, body=body
-                )
+                previous = idempotency.previous_response(actor=owner, key=key, command=self.spec.name, body=body)
                 if previous is not None:
                     return self.respond(previous.response_body, previous.response_location)
-                claimed = idempotency.claim(actor=context.actor, key=key, command=self.spec.name, body=body)
+                claimed = idempotency.claim(actor=owner, key=key, command=self.spec.name, body=body)
             result = self.spec.handler(context=context, **arguments)
             response = {
                 "command": self.spec.name,

@@ -83,6 +83,16 @@ class TestRepeats:
         assert (first.status_code, second.status_code) == (202, 202)
         assert first.json() == second.json()
 
+    def test_anonymous_keys_belong_to_their_client_address(self, api):
+        """Two strangers signing up with the same (say, counter-made) key do not collide."""
+        ann = {"email": "ann@example.com", "name": "Ann", "password": "correct-horse-battery-staple"}
+        bob = {"email": "bob@example.com", "name": "Bob", "password": "correct-horse-battery-staple"}
+        assert post_command(api, "register-customer", ann, HTTP_IDEMPOTENCY_KEY="1").status_code == 202
+        from_bob = post_command(api, "register-customer", bob, HTTP_IDEMPOTENCY_KEY="1", REMOTE_ADDR="198.51.100.7")
+        assert from_bob.status_code == 202, from_bob.content
+        again = post_command(api, "register-customer", bob, HTTP_IDEMPOTENCY_KEY="1")  # from Ann's address
+        assert again.json()["code"] == "idempotency_key_reused"
+
     def test_every_command_honours_the_key(self, staff_api):
         shopper = make_shopper()
         product_id = make_product(stock=5)
