@@ -1,43 +1,15 @@
 """Exactly-once effect: duplicate and concurrent runs leave exactly the rows of a single run."""
 
 import threading
-from collections.abc import Callable
-from typing import TypeVar
 
 import pytest
-from django.db import connections
 
 from commands.models import Event
 from projections import runner, tasks
 from projections.models import Checkpoint
 from projections.registry import PROJECTIONS
+from tests.projections.concurrency import in_threads
 from tests.projections.history import mixed_history, read_side_snapshot
-
-Result = TypeVar("Result")
-
-
-def in_threads(*works: Callable[[], Result]) -> list[Result]:
-    """Run each callable in its own thread, all released together; each thread has its own database connections."""
-    start = threading.Barrier(len(works))
-    results: dict[int, Result] = {}
-    errors: list[BaseException] = []
-
-    def thread_body(index: int, work: Callable[[], Result]) -> None:
-        try:
-            start.wait()
-            results[index] = work()
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=thread_body, args=item) for item in enumerate(works)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
-    return [results[index] for index in range(len(works))]
 
 
 def rebuilt_snapshot() -> dict:

@@ -1,0 +1,33 @@
+"""Threads for concurrency tests: released together, each with its own database connections."""
+
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.db import connections
+
+Result = TypeVar("Result")
+
+
+def in_threads(*works: Callable[[], Result]) -> list[Result]:
+    """Run each callable in its own thread, all released together; each thread has its own database connections."""
+    start = threading.Barrier(len(works))
+    results: dict[int, Result] = {}
+    errors: list[BaseException] = []
+
+    def thread_body(index: int, work: Callable[[], Result]) -> None:
+        try:
+            start.wait()
+            results[index] = work()
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=thread_body, args=item) for item in enumerate(works)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    return [results[index] for index in range(len(works))]
