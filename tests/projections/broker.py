@@ -4,6 +4,8 @@ import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import kombu.pools
+
 from config.celery import app
 from projections.receivers import broker_pause
 
@@ -21,8 +23,8 @@ def purge_wake_ups() -> None:
 
 
 def _use_broker(url: str) -> None:
-    """Point this process's celery app at `url`, dropping every pooled connection to the old broker."""
-    app.pool.force_close_all()
+    """Point this process's celery app at `url`, dropping every pooled connection and producer."""
+    kombu.pools.reset()  # closes the pools and forgets them: a closed pool must not be handed out again
     app.conf.broker_url = url
     app._pool = None
     app.amqp._producer_pool = None
