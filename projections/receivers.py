@@ -58,6 +58,7 @@ def wake_projections() -> None:
 @receiver(events_recorded, dispatch_uid="projections.wake_on_commit")
 def schedule_wake_up(sender: Any, using: str, **kwargs: Any) -> None:
     connection = connections[using]
-    if any(callback is wake_projections for _, callback, _ in connection.run_on_commit):
+    # Entries are (savepoint ids, callback, robust); a savepoint rollback drops the ones registered inside it.
+    if any(entry[1] is wake_projections for entry in connection.run_on_commit):
         return  # once per transaction is enough
     transaction.on_commit(wake_projections, using=using, robust=True)

@@ -216,7 +216,7 @@ def rebuild(projection: Projection, *, progress: Callable[[int], None] | None = 
 
 def snapshot(projection: Projection) -> dict[str, dict[object, dict]]:
     return {
-        model._meta.label: {row["pk"]: row for row in model.objects.values("pk", *_fields(model))}
+        model._meta.label: {row["pk"]: row for row in model._default_manager.values("pk", *_fields(model))}
         for model in projection.read_models
     }
 
