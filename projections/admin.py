@@ -34,6 +34,7 @@ class RebuildState:
     requested_at: datetime
     requested_by: str
     finished: bool
+    progress: dict[str, int] | None = None
 
     @property
     def stalled(self) -> bool:
@@ -87,7 +88,8 @@ def rebuild_states() -> dict[str, RebuildState]:
         if entry is not None:
             last_saved = saved_at.get(name)
             finished = last_saved is not None and last_saved >= entry.action_time
-            states[name] = RebuildState(entry.action_time, entry.user.get_username(), finished)
+            progress = None if finished else tasks.rebuild_progress(name)
+            states[name] = RebuildState(entry.action_time, entry.user.get_username(), finished, progress)
     return states
 
 

@@ -3,7 +3,9 @@
 import logging
 
 from celery import shared_task
+from django.core.cache import cache
 
+from commands.models import Event
 from projections import runner
 from projections.registry import PROJECTIONS
 
@@ -33,7 +35,38 @@ def catch_up() -> dict[str, int]:
         return {}
 
 
+class RebuildProgress:
+    """Counts a running rebuild's applied events in the cache, where the admin's projections page reads it."""
+
+    def __init__(self, name: str, total: int) -> None:
+        self.key = progress_key(name)
+        self.total = total
+        self.applied = 0
+
+    def report(self, applied: int) -> None:
+        self.applied += applied
+        cache.set(self.key, {"applied": self.applied, "total": self.total}, timeout=24 * 3600)
+
+    def finish(self) -> None:
+        cache.delete(self.key)
+
+
+def progress_key(name: str) -> str:
+    return f"projections:rebuild-progress:{name}"
+
+
+def rebuild_progress(name: str) -> dict[str, int] | None:
+    return cache.get(progress_key(name))
+
+
 @shared_task(name="projections.rebuild")
 def rebuild(name: str | None = None) -> dict[str, int]:
     names = [name] if name else list(PROJECTIONS)
-    return {each: runner.rebuild(PROJECTIONS[each]) for each in names}
+    results = {}
+    for each in names:
+        progress = RebuildProgress(each, total=Event.objects.using(runner.EVENT_DB).count())
+        try:
+            results[each] = runner.rebuild(PROJECTIONS[each], progress=progress.report)
+        finally:
+            progress.finish()
+    return results

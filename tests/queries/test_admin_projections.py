@@ -167,3 +167,28 @@ def test_a_rebuild_that_never_finishes_is_reported_and_no_longer_polled(queued):
 
     assert page.context["refresh_seconds"] is None
     assert "No sign of the rebuild" in page.content.decode()
+
+
+def test_a_running_rebuild_shows_how_many_events_it_has_replayed(queued, monkeypatch):
+    for _ in range(3):
+        make_product()
+    runner.run_all()
+    client = staff_client(*OPERATOR)
+    client.post(REBUILD, {"projection": "catalog"})
+    seen_during_rebuild = []
+    original_report = tasks.RebuildProgress.report
+
+    def report_and_look(progress, applied):
+        original_report(progress, applied)
+        seen_during_rebuild.append(tasks.rebuild_progress("catalog"))
+        # What staff see while the rebuild's transaction is still open.
+        seen_during_rebuild.append(client.get(PAGE).content.decode())
+
+    monkeypatch.setattr(tasks.RebuildProgress, "report", report_and_look)
+    tasks.rebuild("catalog")  # the task body, as the worker runs it
+
+    head = Event.objects.count()
+    assert seen_during_rebuild[0] == {"applied": head, "total": head}
+    assert f"{head} of {head} events replayed" in seen_during_rebuild[1]
+    assert tasks.rebuild_progress("catalog") is None  # cleared once done
+    assert "events replayed" not in client.get(PAGE).content.decode()
