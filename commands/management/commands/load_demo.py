@@ -213,6 +213,8 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("Demo data already loaded; nothing added.")
+        # The staff groups ("support", "catalog") the admin's permissions are built around.
+        call_command("setup_groups", verbosity=0)
         # The read side is filled even before a worker starts.
         call_command("run_projections", verbosity=0, stdout=self.stdout._out)
         self.print_logins()
