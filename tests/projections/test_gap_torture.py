@@ -50,6 +50,7 @@ class PositionRecorder(Projection):
 
 
 def random_delay(**kwargs: Any) -> None:
+    """Injected inside the writers' transactions (the torture itself); nothing here waits for a result."""
     time.sleep(random.uniform(0, delay_seconds["max"]))
 
 
