@@ -66,16 +66,18 @@ def test_task_deliveries_racing_the_writers_match_a_single_run(settings):
         return 0
 
     def deliver_until_written() -> int:
-        deliveries = 0
+        """How many deliveries started while the writer was still writing."""
+        racing = 0
         while not written.is_set():
+            racing += 1
             tasks.project_events.apply().get()
-            deliveries += 1
-        return deliveries
+        return racing
 
     _, *deliveries = in_threads(write, deliver_until_written, deliver_until_written)
     tasks.project_events.apply().get()  # the wake-up of the last command
 
-    assert min(deliveries) > 1
+    # Both deliverers raced the writer (under load a delivery can wait on the lock for most of the writing).
+    assert min(deliveries) >= 1
     assert set(Checkpoint.objects.values_list("position", flat=True)) == {runner.head_position()}
     live = read_side_snapshot()
     assert rebuilt_snapshot() == live
