@@ -7,11 +7,14 @@ from django.contrib.auth import authenticate
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from knox.views import LoginView, LogoutView
 from rest_framework import serializers
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+
+from commands.credentials import login_name
+from config.throttles import LoginThrottle
 
 
 class Credentials(serializers.Serializer):
@@ -38,19 +41,24 @@ class ObtainTokenView(LoginView):
             200: inline_serializer("Token", {"token": serializers.CharField(), "expiry": serializers.DateTimeField()}),
             400: OpenApiResponse(description="Malformed JSON or a missing field."),
             401: OpenApiResponse(description="Wrong username or password."),
+            429: OpenApiResponse(description="Too many failed log-ins from this client or for this username."),
         },
     )
     def post(self, request: Request, format: str | None = None) -> Response:
         credentials = Credentials(data=request.data)
         credentials.is_valid(raise_exception=True)
-        username = credentials.validated_data["username"]
+        typed = credentials.validated_data["username"]
         password = credentials.validated_data["password"]
-        # A customer's username is their email, stored in lower case.
-        user = authenticate(request, username=username, password=password) or authenticate(
-            request, username=username.lower(), password=password
-        )
+        throttle = LoginThrottle(request, typed)
+        wait = throttle.wait()
+        if wait is not None:
+            raise Throttled(wait)
+        # One authenticate call, so one run of the password hasher, whatever the case typed.
+        user = authenticate(request, username=login_name(typed), password=password)
         if user is None:
+            throttle.failed()
             raise AuthenticationFailed("Wrong username or password.")
+        throttle.succeeded()
         request.user = user
         return super().post(request, format=None)
 

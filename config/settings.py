@@ -194,7 +194,14 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"signup": os.environ.get("SIGNUP_THROTTLE", "20/hour")},
+    # Sign-ups per client; failed log-ins per client and per username (config/throttles.py).
+    "DEFAULT_THROTTLE_RATES": {
+        "signup": os.environ.get("SIGNUP_THROTTLE", "20/hour"),
+        "login_client": os.environ.get("LOGIN_THROTTLE_PER_CLIENT", "30/hour"),
+        "login_username": os.environ.get("LOGIN_THROTTLE_PER_USERNAME", "10/hour"),
+    },
+    # How many proxies of ours append to X-Forwarded-For; 0 trusts no such header (the client's own address).
+    "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 REST_KNOX = {

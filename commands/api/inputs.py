@@ -4,12 +4,12 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from commands.api.countries import ISO_COUNTRIES
 from commands.api.fields import CommandInput, MoneyField, StrictCharField, StrictIntegerField, StrictUUIDField
+from commands.credentials import EMAIL_MAX_LENGTH, normalize_email, validate_new_password
 from commands.models import MAX_STOCK
 
 SKU_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -33,14 +33,19 @@ class AddressInput(CommandInput):
 
 
 class EmailInput(serializers.EmailField):
+    """Normalized before the email and length validators see it: what they pass is what is stored."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=EMAIL_MAX_LENGTH, **kwargs)
+
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
-        return super().to_internal_value(data).strip()
+        return normalize_email(super().to_internal_value(data))
 
 
 class RegisterCustomerInput(CommandInput):
-    email = EmailInput(max_length=254)
+    email = EmailInput()
     name = StrictCharField(max_length=200)
     phone = StrictCharField(max_length=40, required=False, allow_blank=True, default="")
     address = AddressInput(required=False, allow_null=True, default=None)
@@ -50,7 +55,7 @@ class RegisterCustomerInput(CommandInput):
         password = attrs.get("password")
         if password is not None:
             try:
-                password_validation.validate_password(password)
+                validate_new_password(password, email=attrs["email"], name=attrs["name"])
             except DjangoValidationError as exc:
                 raise serializers.ValidationError({"password": list(exc.messages)}) from exc
         return attrs
@@ -59,7 +64,7 @@ class RegisterCustomerInput(CommandInput):
 class UpdateCustomerDetailsInput(TargetsAggregate):
     customer_id = StrictUUIDField()
     name = StrictCharField(max_length=200, required=False)
-    email = EmailInput(max_length=254, required=False)
+    email = EmailInput(required=False)
     phone = StrictCharField(max_length=40, required=False, allow_blank=True)
     address = AddressInput(required=False, allow_null=True)
 

@@ -9,11 +9,10 @@ from typing import Any
 
 from rest_framework.exceptions import NotAuthenticated, PermissionDenied, Throttled
 from rest_framework.request import Request
-from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
 
 from commands.errors import AggregateNotFound
 from commands.models import Customer
+from config.throttles import SignupThrottle
 
 
 def customer_of(request: Request) -> uuid.UUID | None:
@@ -74,18 +73,6 @@ class StaffOrOrderOwner(StaffOrCustomer):
         return {} if self.is_staff(request) else {"as_customer": customer_of(request)}
 
 
-class SignupThrottle(SimpleRateThrottle):
-    scope = "signup"
-
-    def get_rate(self) -> str | None:
-        # Looked up per request: DRF freezes THROTTLE_RATES at import, deaf to later settings changes.
-        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
-        return None if rate is None else str(rate)
-
-    def get_cache_key(self, request: Request, view: Any) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-
 class StaffOrSelfSignup(CommandPolicy):
     def before(self, request: Request) -> None:
         if request.user.is_authenticated and not self.is_staff(request):
@@ -97,6 +84,6 @@ class StaffOrSelfSignup(CommandPolicy):
         if not data.get("password"):
             raise NotAuthenticated("Sign-up without staff rights needs a password.")
         throttle = SignupThrottle()
-        if not throttle.allow_request(request, None):  # type: ignore[arg-type]  # a rate throttle needs no view
+        if not throttle.allow_sign_up(request):
             raise Throttled(throttle.wait())
         return {}

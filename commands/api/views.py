@@ -12,7 +12,6 @@ from rest_framework.parsers import JSONParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from commands.api import idempotency
@@ -21,6 +20,7 @@ from commands.api.specs import COMMANDS, CommandSpec
 from commands.errors import RejectionCode
 from commands.event_log import WRITE_DB, CommandContext
 from config.api_errors import PayloadTooLarge
+from config.throttles import client_ident
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
@@ -60,7 +60,7 @@ def key_owner(request: Request) -> str:
     """Whose Idempotency-Keys a request draws from: its user's; anonymous sign-ups' are per client address."""
     if request.user.is_authenticated:
         return actor_of(request)
-    return f"anonymous:{BaseThrottle().get_ident(request)}"[:64]
+    return f"anonymous:{client_ident(request)}"[:64]
 
 
 def declared_body_size(request: Request) -> int:

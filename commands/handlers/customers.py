@@ -4,8 +4,10 @@ import uuid
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 
-from commands.errors import CommandRejected, RejectionCode
+from commands.credentials import EMAIL_MAX_LENGTH, normalize_email, validate_new_password
+from commands.errors import CommandRejected, InvalidFields, RejectionCode
 from commands.event_log import CommandContext, atomic_command
 from commands.events import CustomerDetailsUpdated, CustomerRegistered
 from commands.handlers.recording import CommandResult, load_for_update, record
@@ -15,6 +17,7 @@ ADDRESS_FIELDS = ("line1", "line2", "city", "postal_code", "country")
 
 
 def check_email_free(email: str, *, except_customer: uuid.UUID | None = None) -> None:
+    """`email` is normalized; `iexact` still finds rows stored in mixed case before emails were normalized."""
     customers = Customer.objects.filter(email__iexact=email)
     users = get_user_model().objects.filter(username__iexact=email)
     if except_customer is not None:
@@ -22,6 +25,21 @@ def check_email_free(email: str, *, except_customer: uuid.UUID | None = None) ->
         users = users.exclude(customer__pk=except_customer)
     if customers.exists() or users.exists():
         raise CommandRejected(RejectionCode.EMAIL_TAKEN, "This email address is already registered.")
+
+
+def normalized_email(email: str) -> str:
+    """Every handler stores, compares and logs in with this one spelling of an address."""
+    email = normalize_email(email)
+    if len(email) > EMAIL_MAX_LENGTH:  # NFKC may lengthen it ("\ufb03" is "ffi")
+        raise InvalidFields({"email": [f"At most {EMAIL_MAX_LENGTH} characters once normalized."]})
+    return email
+
+
+def check_password_allowed(password: str, *, email: str, name: str) -> None:
+    try:
+        validate_new_password(password, email=email, name=name)
+    except ValidationError as error:
+        raise InvalidFields({"password": list(error.messages)}) from error
 
 
 def _set_address(customer: Customer, address: dict[str, str] | None) -> None:
@@ -39,11 +57,14 @@ def register_customer(
     address: dict[str, str] | None = None,
     password: str | None = None,
 ) -> CommandResult:
+    email = normalized_email(email)
+    if password:
+        check_password_allowed(password, email=email, name=name)
     with atomic_command():
         check_email_free(email)
         user = None
         if password:
-            user = get_user_model().objects.create_user(username=email.lower(), email=email, password=password)
+            user = get_user_model().objects.create_user(username=email, email=email, password=password)
         customer = Customer(id=uuid.uuid4(), email=email, name=name, phone=phone, user=user)
         _set_address(customer, address)
         event = CustomerRegistered(
@@ -69,9 +90,10 @@ def update_customer_details(
             Customer.objects.all(), customer_id, expected_version=expected_version, label="customer"
         )
         if "email" in changes:
+            changes["email"] = normalized_email(changes["email"])
             check_email_free(changes["email"], except_customer=customer.pk)
             if customer.user is not None:
-                customer.user.username = changes["email"].lower()
+                customer.user.username = changes["email"]
                 customer.user.email = changes["email"]
                 customer.user.save(update_fields=["username", "email"])
         for field in ("name", "email", "phone"):

@@ -2,8 +2,10 @@
 
 from django.contrib import admin
 
+from config.throttles import ThrottledAdminLoginForm
 from queries.admin import customers, events, orders, products  # noqa: F401  (register the model admins)
 
 admin.site.site_header = "cqrs-shop admin"
 admin.site.site_title = "cqrs-shop admin"
 admin.site.index_title = "Run the shop"
+admin.site.login_form = ThrottledAdminLoginForm  # failed log-ins limited per client and username, as elsewhere

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 
 from commands.api.countries import ISO_COUNTRIES
+from commands.credentials import EmailAddressField
 from queries.admin.product_forms import VersionedForm
 from queries.models import CustomerView
 
@@ -13,7 +14,7 @@ REQUIRED_ADDRESS_FIELDS = ("line1", "city", "postal_code", "country")
 
 
 class CustomerDetailsForm(forms.Form):
-    email = forms.EmailField(max_length=254)
+    email = EmailAddressField()
     name = forms.CharField(max_length=200)
     phone = forms.CharField(max_length=40, required=False)
     line1 = forms.CharField(max_length=200, required=False, label="Address line 1")

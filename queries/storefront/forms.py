@@ -3,11 +3,13 @@
 from typing import Any
 
 from django import forms
-from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from commands.api.countries import ISO_COUNTRIES
+from commands.credentials import EmailAddressField, normalize_email, validate_new_password
+from config.throttles import ThrottledLogin
 from queries.models import CustomerView
 from queries.storefront.cart import MAX_QUANTITY
 from queries.storefront.selectors import PRODUCT_ORDERINGS
@@ -44,18 +46,18 @@ class CartQuantityForm(forms.Form):
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY)
 
 
-class EmailLoginForm(AuthenticationForm):
-    """Log in with the email address: the username of a customer's login is the lower-cased email."""
+class EmailLoginForm(ThrottledLogin, AuthenticationForm):
+    """Log in with the email address: the username of a customer's login is the normalized email."""
 
     username = forms.EmailField(label=_("Email"), widget=forms.EmailInput(attrs={"autofocus": True}))
 
     def clean_username(self) -> str:
-        return self.cleaned_data["username"].strip().lower()
+        return normalize_email(self.cleaned_data["username"])
 
 
 class SignUpForm(forms.Form):
     name = forms.CharField(label=_("Full name"), max_length=200)
-    email = forms.EmailField(label=_("Email"), max_length=254)
+    email = EmailAddressField(label=_("Email"))
     password1 = forms.CharField(
         label=_("Password"),
         strip=False,
@@ -74,11 +76,8 @@ class SignUpForm(forms.Form):
         if password and confirmation and password != confirmation:
             self.add_error("password2", _("The two passwords do not match."))
         elif password:
-            # An unsaved user lets the similarity validator compare the password with the name and email.
-            user = get_user_model()(username=data.get("email", ""), email=data.get("email", ""))
-            user.first_name = data.get("name", "")
             try:
-                password_validation.validate_password(password, user)
+                validate_new_password(password, email=data.get("email", ""), name=data.get("name", ""))
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return data
@@ -87,7 +86,7 @@ class SignUpForm(forms.Form):
 class AccountDetailsForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     name = forms.CharField(label=_("Full name"), max_length=200)
-    email = forms.EmailField(label=_("Email"), max_length=254)
+    email = EmailAddressField(label=_("Email"))
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
     line1 = forms.CharField(label=_("Address"), max_length=200, required=False)
     line2 = forms.CharField(label=_("Address line 2"), max_length=200, required=False)

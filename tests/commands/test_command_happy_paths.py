@@ -58,7 +58,7 @@ def test_register_customer_by_staff_without_password(staff_api, staff_user):
     result = accepted(response, "register-customer", version=1, location="/api/v1/customers/{id}/")
     customer = Customer.objects.get(pk=result["aggregate_id"])
     assert (customer.email, customer.name, customer.phone, customer.user) == (
-        "Ann@Example.com",
+        "ann@example.com",  # normalized: the one spelling compared, stored and logged in with
         "Ann",
         "+49 30 1234",
         None,

@@ -27,7 +27,7 @@ def test_signup_page_has_labels_and_csrf(client):
 
 def test_signup_registers_the_customer_logs_in_and_waits_for_the_account(client):
     response = signup(client)
-    customer = Customer.objects.get(email="Zoe@Example.com")
+    customer = Customer.objects.get(email="zoe@example.com")
     position = Event.objects.get(aggregate_id=customer.pk).position
     assert response.status_code == 302
     assert response["Location"] == f"/account/?after={position}"

@@ -1,20 +1,23 @@
 """Account: sign up, log in and out, change the password, update one's details."""
 
+import math
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import authenticate, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from commands.errors import CommandRejected, RejectionCode, VersionConflict
 from commands.event_log import CommandContext
 from commands.handlers.customers import register_customer, update_customer_details
+from config.throttles import SignupThrottle
 from queries.storefront.forms import AccountDetailsForm, EmailLoginForm, SignUpForm
 from queries.storefront.read_your_writes import (
     processing,
@@ -28,12 +31,25 @@ from queries.storefront.selectors import customer_for_user
 EMAIL_TAKEN = gettext_lazy("This email address is already registered.")
 
 
+def too_many_sign_ups(wait: float | None) -> str:
+    minutes = max(1, math.ceil((wait or 60) / 60))
+    return ngettext(
+        "Too many sign-ups from your network. Try again in %(minutes)d minute.",
+        "Too many sign-ups from your network. Try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("storefront:account")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        throttle = SignupThrottle()  # the API's sign-up counter: one budget per client for both doors
+        if not throttle.allow_sign_up(request):
+            form.add_error(None, too_many_sign_ups(throttle.wait()))
+            return render(request, "storefront/account/signup.html", {"form": form}, status=429)
         try:
             result = register_customer(
                 context=CommandContext(command="register-customer", actor="anonymous"),
@@ -46,7 +62,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 raise
             form.add_error("email", EMAIL_TAKEN)
         else:
-            user = authenticate(request, username=data["email"].lower(), password=data["password1"])
+            user = authenticate(request, username=data["email"], password=data["password1"])
             login(request, user)
             remember_signup(request, result.position)
             messages.success(request, _("Welcome, %(name)s! Your account is ready.") % {"name": data["name"]})
@@ -59,6 +75,12 @@ class LoginView(auth_views.LoginView):
     template_name = "storefront/account/login.html"
     redirect_authenticated_user = True
     next_page = "storefront:catalog"
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        response = super().form_invalid(form)
+        if form.has_error(NON_FIELD_ERRORS, "throttled"):
+            response.status_code = 429
+        return response
 
 
 class LogoutView(auth_views.LogoutView):

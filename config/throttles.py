@@ -1,0 +1,144 @@
+"""Throttles: sign-ups per client, failed log-ins per client and per username, all keyed on one client identity."""
+
+import hashlib
+import math
+import time
+from typing import Any, cast
+
+from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.core.cache import cache
+from django.http import HttpRequest
+from django.utils.translation import ngettext
+from rest_framework.request import Request
+from rest_framework.settings import api_settings
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
+
+from commands.credentials import normalize_email
+
+PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def client_ident(request: HttpRequest | Request) -> str:
+    """REMOTE_ADDR, or the address the last NUM_PROXIES proxies saw in X-Forwarded-For (DRF's rule).
+
+    NUM_PROXIES comes from the environment (default 0): left unset, DRF would take the header as sent,
+    and every client could pick a fresh identity per request.
+    """
+    return BaseThrottle().get_ident(cast(Request, request)) or "unknown"
+
+
+def throttle_rate(scope: str) -> tuple[int, int] | None:
+    """(requests, seconds) of a scope in DEFAULT_THROTTLE_RATES, read per call so a changed setting applies."""
+    rate = api_settings.DEFAULT_THROTTLE_RATES.get(scope)
+    if rate is None:
+        return None
+    count, period = str(rate).split("/")
+    return int(count), PERIODS[period[0]]
+
+
+class SignupThrottle(SimpleRateThrottle):
+    """Anonymous sign-ups per client, through the API and the storefront alike (one counter)."""
+
+    scope = "signup"
+
+    def get_rate(self) -> str | None:
+        # Looked up per request: DRF freezes THROTTLE_RATES at import, deaf to later settings changes.
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        return None if rate is None else str(rate)
+
+    def get_cache_key(self, request: Request, view: Any) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": client_ident(request)}
+
+    def allow_sign_up(self, request: HttpRequest | Request) -> bool:
+        return self.allow_request(cast(Request, request), None)  # type: ignore[arg-type]  # a rate needs no view
+
+
+class FailureWindow:
+    """One counter of failures in the current fixed window of a scope's rate; works on any Django cache."""
+
+    def __init__(self, scope: str, ident: str, limit: int, seconds: int) -> None:
+        self.limit, self.seconds = limit, seconds
+        self.now = time.time()
+        self.key = f"throttle_{scope}_{ident}_{int(self.now // seconds)}"
+
+    def count(self) -> int:
+        return int(cache.get(self.key) or 0)  # a cache outage reads as 0: log-ins stay possible
+
+    def add_one(self) -> None:
+        if not cache.add(self.key, 1, self.seconds):
+            try:
+                cache.incr(self.key)
+            except ValueError:  # expired between add and incr
+                cache.set(self.key, 1, self.seconds)
+
+    def clear(self) -> None:
+        cache.delete(self.key)
+
+    def remaining(self) -> int:
+        return max(1, math.ceil(self.seconds - self.now % self.seconds))
+
+
+class LoginThrottle:
+    """Failed log-ins counted per client and per username (scopes "login_client", "login_username").
+
+    Only failures count, and a success clears its username's count, so someone guessing from one
+    client never locks out another user; a username under attack is refused before any password check.
+    """
+
+    def __init__(self, request: HttpRequest | Request, username: str) -> None:
+        username_digest = hashlib.sha256(normalize_email(username).encode()).hexdigest()  # a safe cache key
+        idents = {"login_client": client_ident(request), "login_username": username_digest}
+        self.windows: dict[str, FailureWindow] = {}
+        for scope, ident in idents.items():
+            rate = throttle_rate(scope)
+            if rate is not None:
+                self.windows[scope] = FailureWindow(scope, ident, *rate)
+
+    def wait(self) -> int | None:
+        """Seconds until a log-in may be tried again; None when it may be tried now."""
+        waits = [window.remaining() for window in self.windows.values() if window.count() >= window.limit]
+        return max(waits) if waits else None
+
+    def failed(self) -> None:
+        for window in self.windows.values():
+            window.add_one()
+
+    def succeeded(self) -> None:
+        if "login_username" in self.windows:
+            self.windows["login_username"].clear()
+
+
+def too_many_log_ins(wait: int) -> str:
+    minutes = math.ceil(wait / 60)
+    return ngettext(
+        "Too many failed log-ins. Try again in %(minutes)d minute.",
+        "Too many failed log-ins. Try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+class ThrottledLogin(forms.Form):
+    """Mixin for an AuthenticationForm: refuse with a form error while the client or username is throttled."""
+
+    request: HttpRequest | None
+
+    def clean(self) -> dict[str, Any]:
+        username, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+        if self.request is None or not username or not password:
+            return super().clean() or self.cleaned_data
+        throttle = LoginThrottle(self.request, username)
+        wait = throttle.wait()
+        if wait is not None:
+            raise forms.ValidationError(too_many_log_ins(wait), code="throttled")
+        try:
+            cleaned = super().clean() or self.cleaned_data
+        except forms.ValidationError:
+            throttle.failed()
+            raise
+        throttle.succeeded()
+        return cleaned
+
+
+class ThrottledAdminLoginForm(ThrottledLogin, AdminAuthenticationForm):
+    """The admin's log-in form, throttled like the storefront's and the token endpoint."""
