@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.db import connections
 from rest_framework.test import APIClient
 
@@ -32,6 +33,12 @@ def wait_until(predicate: Callable[[], Any], *, timeout: float = 30.0, interval:
 def fast_password_hashing(settings: Any) -> None:
     """PBKDF2 at its production cost takes about a second per hash on CI; tests need no brute-force resistance."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttles() -> None:
+    """Sign-ups and failed log-ins are counted in the cache, which outlives a test (and a test run) in Redis."""
+    cache.clear()
 
 
 @pytest.fixture
