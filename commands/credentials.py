@@ -1,11 +1,19 @@
 """An email address as a login: one normal form and one password rule for the API, the storefront and the admin."""
 
 import unicodedata
+from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 
 EMAIL_MAX_LENGTH = 254
+LOGIN_NAME_MAX_LENGTH = 150  # django.contrib.auth's User.username: an email that logs in must fit it
+
+
+def email_too_long(limit: int) -> str:
+    if limit == LOGIN_NAME_MAX_LENGTH:
+        return f"At most {limit} characters for an address you log in with."
+    return f"At most {limit} characters."
 
 
 def normalize_email(address: str) -> str:
@@ -41,9 +49,8 @@ def validate_new_password(password: str, *, email: str, name: str = "") -> None:
 class EmailAddressField(forms.EmailField):
     """A form's email field: normalized before the email and length validators see it."""
 
-    def __init__(self, **kwargs: object) -> None:
-        kwargs.setdefault("max_length", EMAIL_MAX_LENGTH)
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, *, logs_in: bool = False, **kwargs: Any) -> None:
+        super().__init__(max_length=LOGIN_NAME_MAX_LENGTH if logs_in else EMAIL_MAX_LENGTH, **kwargs)
 
     def to_python(self, value: object) -> str:
         return normalize_email(super().to_python(value) or "")

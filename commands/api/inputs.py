@@ -9,7 +9,13 @@ from rest_framework import serializers
 
 from commands.api.countries import ISO_COUNTRIES
 from commands.api.fields import CommandInput, MoneyField, StrictCharField, StrictIntegerField, StrictUUIDField
-from commands.credentials import EMAIL_MAX_LENGTH, normalize_email, validate_new_password
+from commands.credentials import (
+    EMAIL_MAX_LENGTH,
+    LOGIN_NAME_MAX_LENGTH,
+    email_too_long,
+    normalize_email,
+    validate_new_password,
+)
 from commands.models import MAX_STOCK
 
 SKU_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -54,6 +60,8 @@ class RegisterCustomerInput(CommandInput):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         password = attrs.get("password")
         if password is not None:
+            if len(attrs["email"]) > LOGIN_NAME_MAX_LENGTH:
+                raise serializers.ValidationError({"email": [email_too_long(LOGIN_NAME_MAX_LENGTH)]})
             try:
                 validate_new_password(password, email=attrs["email"], name=attrs["name"])
             except DjangoValidationError as exc:

@@ -6,7 +6,13 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
-from commands.credentials import EMAIL_MAX_LENGTH, normalize_email, validate_new_password
+from commands.credentials import (
+    EMAIL_MAX_LENGTH,
+    LOGIN_NAME_MAX_LENGTH,
+    email_too_long,
+    normalize_email,
+    validate_new_password,
+)
 from commands.errors import CommandRejected, InvalidFields, RejectionCode
 from commands.event_log import CommandContext, atomic_command
 from commands.events import CustomerDetailsUpdated, CustomerRegistered
@@ -27,11 +33,12 @@ def check_email_free(email: str, *, except_customer: uuid.UUID | None = None) ->
         raise CommandRejected(RejectionCode.EMAIL_TAKEN, "This email address is already registered.")
 
 
-def normalized_email(email: str) -> str:
+def normalized_email(email: str, *, logs_in: bool) -> str:
     """Every handler stores, compares and logs in with this one spelling of an address."""
     email = normalize_email(email)
-    if len(email) > EMAIL_MAX_LENGTH:  # NFKC may lengthen it ("\ufb03" is "ffi")
-        raise InvalidFields({"email": [f"At most {EMAIL_MAX_LENGTH} characters once normalized."]})
+    limit = LOGIN_NAME_MAX_LENGTH if logs_in else EMAIL_MAX_LENGTH
+    if len(email) > limit:  # NFKC may lengthen it ("\ufb03" is "ffi"); a login name is shorter than an email
+        raise InvalidFields({"email": [email_too_long(limit)]})
     return email
 
 
@@ -57,7 +64,7 @@ def register_customer(
     address: dict[str, str] | None = None,
     password: str | None = None,
 ) -> CommandResult:
-    email = normalized_email(email)
+    email = normalized_email(email, logs_in=bool(password))
     if password:
         check_password_allowed(password, email=email, name=name)
     with atomic_command():
@@ -90,7 +97,7 @@ def update_customer_details(
             Customer.objects.all(), customer_id, expected_version=expected_version, label="customer"
         )
         if "email" in changes:
-            changes["email"] = normalized_email(changes["email"])
+            changes["email"] = normalized_email(changes["email"], logs_in=customer.user is not None)
             check_email_free(changes["email"], except_customer=customer.pk)
             if customer.user is not None:
                 customer.user.username = changes["email"]

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
 
-from commands.errors import CommandError, CommandRejected, RejectionCode
+from commands.errors import CommandError, CommandRejected, InvalidFields, RejectionCode
 from commands.handlers import customers
 from commands.handlers.recording import CommandResult
 from queries.admin.command_pages import render_command_form, require_permissions
@@ -156,6 +156,9 @@ class CustomerViewAdmin(ReadModelAdmin):
                 )
             except CommandRejected as error:
                 form.add_error("email" if error.code == RejectionCode.EMAIL_TAKEN else None, error.detail)
+            except InvalidFields as error:  # an email too long to log in with, for a customer who logs in
+                for field, field_errors in error.errors.items():
+                    form.add_error(field if field in form.fields else None, field_errors)
             except CommandError as error:
                 form.add_error(None, refusal_message(error, label="customer"))
             else:

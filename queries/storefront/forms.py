@@ -8,7 +8,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from commands.api.countries import ISO_COUNTRIES
-from commands.credentials import EmailAddressField, normalize_email, validate_new_password
+from commands.credentials import EmailAddressField, validate_new_password
 from config.throttles import ThrottledLogin
 from queries.models import CustomerView
 from queries.storefront.cart import MAX_QUANTITY
@@ -49,15 +49,12 @@ class CartQuantityForm(forms.Form):
 class EmailLoginForm(ThrottledLogin, AuthenticationForm):
     """Log in with the email address: the username of a customer's login is the normalized email."""
 
-    username = forms.EmailField(label=_("Email"), widget=forms.EmailInput(attrs={"autofocus": True}))
-
-    def clean_username(self) -> str:
-        return normalize_email(self.cleaned_data["username"])
+    username = EmailAddressField(logs_in=True, label=_("Email"), widget=forms.EmailInput(attrs={"autofocus": True}))
 
 
 class SignUpForm(forms.Form):
     name = forms.CharField(label=_("Full name"), max_length=200)
-    email = EmailAddressField(label=_("Email"))
+    email = EmailAddressField(logs_in=True, label=_("Email"))
     password1 = forms.CharField(
         label=_("Password"),
         strip=False,
@@ -86,7 +83,7 @@ class SignUpForm(forms.Form):
 class AccountDetailsForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     name = forms.CharField(label=_("Full name"), max_length=200)
-    email = EmailAddressField(label=_("Email"))
+    email = EmailAddressField(logs_in=True, label=_("Email"))
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
     line1 = forms.CharField(label=_("Address"), max_length=200, required=False)
     line2 = forms.CharField(label=_("Address line 2"), max_length=200, required=False)

@@ -18,8 +18,9 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from commands.credentials import normalize_email
+from commands.credentials import LOGIN_NAME_MAX_LENGTH, email_too_long, normalize_email
 from commands.models import Customer, Event
+from projections import runner
 from tests.commands.command_api import PASSWORD, post_command, write_state
 from tests.factories import make_customer
 from tests.queries.admin_clients import no_projection_wait, staff_client  # noqa: F401  (an autouse fixture)
@@ -146,3 +147,50 @@ def test_the_same_rules_hold_on_sqlite(tmp_path):
     run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     assert " passed" in run.stdout and "failed" not in run.stdout and "skipped" not in run.stdout
+
+
+LONG_EMAIL = "a" * 60 + "@" + ("b" * 60 + ".") * 2 + "example.com"  # 194 characters: fits an email, not a username
+
+
+def test_an_email_too_long_for_a_login_name_is_a_400_not_a_500(api, staff_api):
+    before = write_state()
+    response = sign_up(LONG_EMAIL)
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == ["email"]
+    assert write_state() == before
+    without_login = post_command(staff_api, "register-customer", {"email": LONG_EMAIL, "name": "Long"})
+    assert without_login.status_code == 202, without_login.content
+
+
+def test_a_customer_who_logs_in_cannot_change_to_an_email_too_long_for_it(staff_api):
+    customer_id = make_customer(email="mallory@example.org", password=PASSWORD)
+    before = write_state()
+    body = {"customer_id": str(customer_id), "email": LONG_EMAIL}
+    response = post_command(staff_api, "update-customer-details", body)
+    assert response.status_code == 400, response.content
+    assert write_state() == before
+
+
+def test_the_storefront_sign_up_refuses_an_email_too_long_to_log_in_with():
+    before = write_state()
+    data = {"name": "Long", "email": LONG_EMAIL, "password1": PASSWORD, "password2": PASSWORD}
+    response = Client().post("/account/signup/", data)
+    assert response.status_code == 400
+    assert list(response.context["form"].errors) == ["email"]
+    assert write_state() == before
+
+
+def test_the_admin_edit_form_shows_an_email_too_long_to_log_in_with_next_to_the_field():
+    customer_id = make_customer(email="mallory@example.org", password=PASSWORD)
+    runner.run_all()
+    client = staff_client("queries.view_customerview", "commands.change_customer")
+    before = write_state()
+    form = {"email": LONG_EMAIL, "name": "Mallory", "phone": "", "expected_version": "1"}
+    response = client.post(reverse("admin:queries_customerview_edit", args=[customer_id]), form)
+    assert response.status_code == 200
+    assert response.context["form"].errors["email"] == [email_too_long(LOGIN_NAME_MAX_LENGTH)]
+    assert write_state() == before
+
+
+def test_the_login_name_limit_is_the_user_models():
+    assert get_user_model()._meta.get_field("username").max_length == LOGIN_NAME_MAX_LENGTH
