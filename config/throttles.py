@@ -55,28 +55,31 @@ class SignupThrottle(SimpleRateThrottle):
 
 
 class FailureWindow:
-    """One counter of failures in the current fixed window of a scope's rate; works on any Django cache."""
+    """Failures of one client or username since its first failure, for the scope's period; on any Django cache."""
 
     def __init__(self, scope: str, ident: str, limit: int, seconds: int) -> None:
         self.limit, self.seconds = limit, seconds
-        self.now = time.time()
-        self.key = f"throttle_{scope}_{ident}_{int(self.now // seconds)}"
+        self.key = f"throttle_{scope}_{ident}"
+        self.start_key = f"{self.key}_start"
 
     def count(self) -> int:
         return int(cache.get(self.key) or 0)  # a cache outage reads as 0: log-ins stay possible
 
     def add_one(self) -> None:
+        cache.add(self.start_key, time.time(), self.seconds)
         if not cache.add(self.key, 1, self.seconds):
             try:
-                cache.incr(self.key)
+                cache.incr(self.key)  # keeps the expiry the first failure set
             except ValueError:  # expired between add and incr
                 cache.set(self.key, 1, self.seconds)
 
     def clear(self) -> None:
-        cache.delete(self.key)
+        cache.delete_many([self.key, self.start_key])
 
     def remaining(self) -> int:
-        return max(1, math.ceil(self.seconds - self.now % self.seconds))
+        now = time.time()
+        start = float(cache.get(self.start_key) or now)
+        return max(1, math.ceil(start + self.seconds - now))
 
 
 class LoginThrottle:
