@@ -10,6 +10,7 @@ import uuid
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
 
 from projections import runner
@@ -44,7 +45,9 @@ class Worker:
 def staff_client() -> APIClient:
     """Authenticated the way an integrator is: a knox token from /api/v1/auth/token/."""
     username, password = f"bench-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
-    get_user_model().objects.create_user(username=username, password=password, is_staff=True)
+    user = get_user_model().objects.create_user(username=username, password=password, is_staff=True)
+    # is_staff grants nothing on the API: the integrator holds the one permission the benchmark's command needs.
+    user.user_permissions.add(Permission.objects.get(content_type__app_label="commands", codename="add_product"))
     client = APIClient()
     token = client.post("/api/v1/auth/token/", {"username": username, "password": password}, format="json")
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.json()['token']}")

@@ -5,7 +5,7 @@ import uuid
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, Permission
 
 from commands.event_log import CommandContext
 from commands.handlers import customers, orders, products
@@ -19,7 +19,9 @@ def context(command: str = "test") -> CommandContext:
 
 
 def make_staff(username: str = "staff", password: str = "staff-pass-123") -> AbstractUser:
+    """A staff user holding every permission of the shop's apps: `is_staff` alone would grant nothing."""
     user = get_user_model().objects.create_user(username=username, password=password, is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=("commands", "queries")))
     return user
 
 

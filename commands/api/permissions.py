@@ -1,5 +1,7 @@
-"""Who may send which command (api-v1.md, column "who").
+"""Who may send which command (api-v1.md, column "who"; the README's permission model).
 
+"Staff" means a user holding the command's own Django permission, exactly as the admin checks it:
+`is_staff` only lets a user log in to the admin and grants nothing here; superusers hold every permission.
 `before` runs ahead of body validation (so an outsider learns nothing about the body's shape);
 `after` sees the validated body and returns extra keyword arguments for the handler.
 """
@@ -25,9 +27,10 @@ class CommandPolicy:
     def __init__(self, permission: str) -> None:
         self.permission = permission
 
-    def is_staff(self, request: Request) -> bool:
+    def is_permitted(self, request: Request) -> bool:
+        """Whether the user holds this command's permission (directly, through a group, or as superuser)."""
         user = request.user
-        return bool(user.is_authenticated and (user.is_staff or user.has_perm(self.permission)))
+        return bool(user.is_authenticated and user.has_perm(self.permission))
 
     def before(self, request: Request) -> None:
         if not request.user.is_authenticated:
@@ -40,15 +43,15 @@ class CommandPolicy:
 class StaffOnly(CommandPolicy):
     def before(self, request: Request) -> None:
         super().before(request)
-        if not self.is_staff(request):
-            raise PermissionDenied("Only staff may send this command.")
+        if not self.is_permitted(request):
+            raise PermissionDenied("You do not have permission to send this command.")
 
 
 class StaffOrCustomer(CommandPolicy):
     def before(self, request: Request) -> None:
         super().before(request)
-        if not self.is_staff(request) and customer_of(request) is None:
-            raise PermissionDenied("Only staff or a customer may send this command.")
+        if not self.is_permitted(request) and customer_of(request) is None:
+            raise PermissionDenied("Only a customer or a user with this command's permission may send it.")
 
 
 class StaffOrCustomerThemself(StaffOrCustomer):
@@ -59,7 +62,7 @@ class StaffOrCustomerThemself(StaffOrCustomer):
         self.hide_others = hide_others
 
     def after(self, request: Request, data: dict[str, Any]) -> dict[str, Any]:
-        if self.is_staff(request) or customer_of(request) == data["customer_id"]:
+        if self.is_permitted(request) or customer_of(request) == data["customer_id"]:
             return {}
         if self.hide_others:
             raise AggregateNotFound("customer")
@@ -70,19 +73,19 @@ class StaffOrOrderOwner(StaffOrCustomer):
     """The handler checks ownership and state under the order's row lock."""
 
     def after(self, request: Request, data: dict[str, Any]) -> dict[str, Any]:
-        return {} if self.is_staff(request) else {"as_customer": customer_of(request)}
+        return {} if self.is_permitted(request) else {"as_customer": customer_of(request)}
 
 
 class StaffOrSelfSignup(CommandPolicy):
     def before(self, request: Request) -> None:
-        if request.user.is_authenticated and not self.is_staff(request):
-            raise PermissionDenied("Only staff may register customers for others.")
+        if request.user.is_authenticated and not self.is_permitted(request):
+            raise PermissionDenied("You do not have permission to register customers for others.")
 
     def after(self, request: Request, data: dict[str, Any]) -> dict[str, Any]:
-        if self.is_staff(request):
+        if self.is_permitted(request):
             return {}
         if not data.get("password"):
-            raise NotAuthenticated("Sign-up without staff rights needs a password.")
+            raise NotAuthenticated("Sign-up without the permission to register customers needs a password.")
         throttle = SignupThrottle()
         if not throttle.allow_sign_up(request):
             raise Throttled(throttle.wait())

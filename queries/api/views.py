@@ -1,6 +1,11 @@
-"""Read-only REST resources, served from the read database only."""
+"""Read-only REST resources, served from the read database only.
 
-from django.db.models import QuerySet
+Who sees what (the README's permission model): a read model's `view_*` permission shows every row, as it
+opens the admin's page of it; a customer sees their own records; `is_staff` alone shows nothing.
+"""
+
+from django.contrib.auth import get_permission_codename
+from django.db.models import Model, QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import permissions, viewsets
 from rest_framework.request import Request
@@ -19,8 +24,10 @@ from queries.api.serializers import CustomerSerializer, EventSerializer, OrderSe
 from queries.models import CustomerView, EventRecord, OrderView, ProductView
 
 
-def is_staff(request: Request) -> bool:
-    return bool(request.user.is_authenticated and request.user.is_staff)
+def may_view_every_row(request: Request, model: type[Model]) -> bool:
+    """The admin's own check: the read model's view permission (directly, through a group, or as superuser)."""
+    codename = get_permission_codename("view", model._meta)
+    return bool(request.user.is_authenticated and request.user.has_perm(f"{model._meta.app_label}.{codename}"))
 
 
 class ReadOnlyViewSet(ReadConsistencyMixin, viewsets.ReadOnlyModelViewSet):
@@ -29,9 +36,12 @@ class ReadOnlyViewSet(ReadConsistencyMixin, viewsets.ReadOnlyModelViewSet):
     pagination_class = ReadModelPagination
 
 
-class IsStaff(permissions.BasePermission):
+class MayViewEveryRow(permissions.BasePermission):
+    message = "You do not have permission to read this resource."
+
     def has_permission(self, request: Request, view: object) -> bool:
-        return is_staff(request)
+        queryset = getattr(view, "queryset", None)
+        return queryset is not None and may_view_every_row(request, queryset.model)
 
 
 class ProductViewSet(ReadOnlyViewSet):
@@ -46,14 +56,14 @@ class ProductViewSet(ReadOnlyViewSet):
 
 
 class OwnRecordsViewSet(ReadOnlyViewSet):
-    """Staff see every row; a customer only their own (another's answers 404)."""
+    """Holders of the view permission see every row; anyone else only their own customer's (another's: 404)."""
 
     permission_classes = [permissions.IsAuthenticated]
     owner_field: str
 
     def get_queryset(self) -> QuerySet:
         queryset = super().get_queryset()
-        if is_staff(self.request):
+        if may_view_every_row(self.request, queryset.model):
             return queryset
         return queryset.filter(**{self.owner_field: self.own_customer_id()})
 
@@ -92,4 +102,4 @@ class EventViewSet(ReadOnlyViewSet):
     filterset_class = EventFilter
     filter_backends = [DjangoFilterBackend]
     pagination_class = EventFeedPagination
-    permission_classes = [IsStaff]
+    permission_classes = [MayViewEveryRow]
