@@ -5,7 +5,7 @@ from typing import Any
 
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from knox.views import LoginView, LogoutView
+from knox.views import LoginView, LogoutAllView, LogoutView
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.parsers import JSONParser
@@ -65,5 +65,20 @@ class ObtainTokenView(LoginView):
 
 class RevokeTokenView(LogoutView):
     @extend_schema(tags=["auth"], request=None, responses={204: None})
+    def post(self, request: Request, format: str | None = None) -> Response:
+        return super().post(request, format=None)
+
+
+class RevokeAllTokensView(LogoutAllView):
+    """Log out everywhere: every token of the requesting user, this one included, stops working."""
+
+    @extend_schema(
+        tags=["auth"],
+        request=None,
+        responses={
+            204: OpenApiResponse(description="Every token of this user is revoked."),
+            401: OpenApiResponse(description="No valid token was sent."),
+        },
+    )
     def post(self, request: Request, format: str | None = None) -> Response:
         return super().post(request, format=None)

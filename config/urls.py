@@ -2,12 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from config.auth_api import ObtainTokenView, RevokeTokenView
+from config.auth_api import ObtainTokenView, RevokeAllTokensView, RevokeTokenView
 from config.health import healthz
+from config.token_revocation import OwnAdminPasswordChangeView
 
 api_v1 = [
     path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
     path("auth/logout/", RevokeTokenView.as_view(), name="auth-logout"),
+    path("auth/logout-all/", RevokeAllTokensView.as_view(), name="auth-logout-all"),
     path("commands/", include("commands.api.urls")),
     path("", include("queries.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -15,6 +17,8 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # Ahead of the admin: its own password page, with a form that also revokes the user's API tokens.
+    path("admin/password_change/", admin.site.admin_view(OwnAdminPasswordChangeView.as_view())),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("healthz", healthz, name="healthz"),

@@ -18,6 +18,7 @@ from commands.errors import CommandRejected, RejectionCode, VersionConflict
 from commands.event_log import CommandContext
 from commands.handlers.customers import register_customer, update_customer_details
 from config.throttles import SignupThrottle
+from config.token_revocation import StorefrontPasswordChangeForm
 from queries.storefront.forms import AccountDetailsForm, EmailLoginForm, SignUpForm
 from queries.storefront.read_your_writes import (
     processing,
@@ -93,6 +94,7 @@ class LogoutView(auth_views.LogoutView):
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = StorefrontPasswordChangeForm  # also ends the customer's API tokens
     template_name = "storefront/account/password_change.html"
     success_url = reverse_lazy("storefront:account")
 
