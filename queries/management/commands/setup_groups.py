@@ -6,7 +6,8 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-# "app_label.codename": queries.* opens the read-model pages, commands.* the commands on them.
+# "app_label.codename": queries.* opens the read-model pages and shows every row of their API resource,
+# commands.* the commands on them (the admin's forms and the API alike). README: "Who may do what".
 GROUPS: dict[str, tuple[str, ...]] = {
     "support": (
         "queries.view_orderview",
@@ -48,4 +49,5 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         for name, count in setup_groups().items():
             self.stdout.write(f"{name}: {count} permissions")
+        # is_staff only opens the admin's door: what a user may see and do comes from their groups.
         self.stdout.write("Add staff users (is_staff) to a group in Authentication and Authorization > Users.")
