@@ -181,6 +181,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "/account/login/"
 
+# ModelBackend with cached permission sets: queries check has_perm without reading the write database.
+AUTHENTICATION_BACKENDS = ["config.permission_cache.CachedPermissionsBackend"]
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "knox.auth.TokenAuthentication",
