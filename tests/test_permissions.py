@@ -18,6 +18,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from commands.api.specs import COMMANDS as CATALOGUE
 from commands.event_log import CommandContext
 from commands.handlers import orders
 from projections import runner
@@ -94,7 +95,7 @@ def who(**answers: int) -> dict[str, int]:
     staff = named.pop("staff", None)
     expected = {role: named.get(role, staff) for role in ROLES}
     assert None not in expected.values(), f"no answer for {[r for r, s in expected.items() if s is None]}"
-    return expected  # type: ignore[return-value]
+    return expected
 
 
 # Only the command's permission counts: is_staff (no_group) gets nothing, the clerk's one permission is enough.
@@ -167,8 +168,6 @@ def test_who_may_send_each_command(world, command, body, expected):
 
 
 def test_every_command_is_in_the_matrix():
-    from commands.api.specs import COMMANDS as CATALOGUE
-
     assert {spec.name for spec in CATALOGUE} == {name for name, _, _ in COMMANDS}
 
 
