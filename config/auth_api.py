@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from commands.credentials import login_name
 from config.throttles import LoginThrottle
+from config.token_auth import TokenAuthentication
 
 
 class Credentials(serializers.Serializer):
@@ -64,6 +65,8 @@ class ObtainTokenView(LoginView):
 
 
 class RevokeTokenView(LogoutView):
+    authentication_classes = [TokenAuthentication]  # knox's own view names knox's class, deaf to settings
+
     @extend_schema(tags=["auth"], request=None, responses={204: None})
     def post(self, request: Request, format: str | None = None) -> Response:
         return super().post(request, format=None)
