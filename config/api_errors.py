@@ -1,5 +1,6 @@
 """Every response under /api/ is JSON, errors included; command errors map to api-v1.md's statuses."""
 
+import sys
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -9,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from commands.errors import AggregateNotFound, CommandRejected, InvalidFields, NotAllowed, VersionConflict
+from config.outages import outage_response
 
 
 class PayloadTooLarge(APIException):
@@ -48,6 +50,10 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # An error outside any view (a session saved on a write database that is down) arrives here.
+    outage = outage_response(request, sys.exc_info()[1])
+    if outage is not None:
+        return outage
     if is_api(request):
         return JsonResponse({"detail": "Internal server error."}, status=500)
     from django.views.defaults import server_error as html_server_error

@@ -45,12 +45,14 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "config",
     "commands",
     "projections",
     "queries",
 ]
 
 MIDDLEWARE = [
+    "config.outages.DatabaseOutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -186,7 +188,7 @@ AUTHENTICATION_BACKENDS = ["config.permission_cache.CachedPermissionsBackend"]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "config.token_auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
@@ -212,6 +214,8 @@ REST_KNOX = {
     "AUTO_REFRESH": False,
     "TOKEN_LIMIT_PER_USER": None,
 }
+# Token lookups cached for so long at most (config/token_cache.py); off without a cache shared by all processes.
+AUTH_TOKEN_CACHE_SECONDS = int(os.environ.get("AUTH_TOKEN_CACHE_SECONDS", "300" if REDIS_URL else "0"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "cqrs-shop API",
     "DESCRIPTION": "Commands (POST, 202 Accepted) write to the event log; queries (GET) read projections.",
