@@ -13,6 +13,7 @@ import dataclasses
 import logging
 from collections.abc import Callable
 
+from django.contrib import admin
 from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -72,7 +73,13 @@ def outage_response(request: HttpRequest, exc: BaseException | None) -> HttpResp
         response = JsonResponse(body, status=503)
     elif request.path.startswith("/admin/"):
         # No request context: the admin's header would load the user from a write database that may be down.
-        context = {"sides": sides, "names": names, "title": "Database unavailable", "site_header": "cqrs-shop admin"}
+        context = {
+            "sides": sides,
+            "names": names,
+            "title": "Database unavailable",
+            "site_header": admin.site.site_header,
+            "site_title": admin.site.site_title,
+        }
         response = HttpResponse(render_to_string("admin/database_unavailable.html", context), status=503)
     else:
         response = render(request, "503.html", {"retry_after": RETRY_AFTER_SECONDS}, status=503)

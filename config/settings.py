@@ -94,6 +94,8 @@ def database(url_env: str, sqlite_name: str) -> dict[str, Any]:
             dj_database_url.parse(url, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")))
         )
         config.setdefault("OPTIONS", {})
+        # A database host that does not answer fails a request in seconds (a 503 naming it), not minutes.
+        config["OPTIONS"].setdefault("connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "5")))
         config["CONN_HEALTH_CHECKS"] = True
         if env_bool("DB_POOL", False):
             # psycopg's connection pool for threaded web servers (not for forking Celery workers).

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from knox import auth
 from knox.crypto import hash_token
 from knox.models import AuthToken
@@ -53,3 +54,9 @@ class TokenAuthentication(auth.TokenAuthentication):
         user, auth_token = super().authenticate_credentials(token)
         token_cache.remember_token(auth_token, generation=generation)
         return user, auth_token
+
+
+class TokenScheme(KnoxTokenScheme):
+    """The OpenAPI security scheme of knox's class (`knoxApiToken`), for ours."""
+
+    target_class = "config.token_auth.TokenAuthentication"

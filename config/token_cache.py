@@ -100,15 +100,16 @@ def token_deleted(sender: type, instance: AuthToken, **kwargs: Any) -> None:
     now_and_after_commit(forget_token, instance.digest)
 
 
-def user_saved(sender: type, update_fields: frozenset[str] | None = None, **kwargs: Any) -> None:
-    if update_fields is not None and set(update_fields) <= {"last_login"}:
-        return  # every log-in saves last_login; it changes nothing a token grants
+def user_saved(sender: type, created: bool, update_fields: frozenset[str] | None = None, **kwargs: Any) -> None:
+    if created or (update_fields is not None and set(update_fields) <= {"last_login"}):
+        return  # a new user has no cached token; every log-in saves last_login, which grants nothing
     now_and_after_commit(new_generation)
 
 
 def auth_changed(sender: type, **kwargs: Any) -> None:
-    if kwargs.get("action", "post_").startswith("post_"):
-        now_and_after_commit(new_generation)
+    if kwargs.get("created") or not kwargs.get("action", "post_").startswith("post_"):
+        return  # a new group or permission is held by nobody yet; m2m "pre_" signals come before the change
+    now_and_after_commit(new_generation)
 
 
 def connect_receivers() -> None:
