@@ -75,6 +75,8 @@ class RevokeTokenView(LogoutView):
 class RevokeAllTokensView(LogoutAllView):
     """Log out everywhere: every token of the requesting user, this one included, stops working."""
 
+    authentication_classes = [TokenAuthentication]
+
     @extend_schema(
         tags=["auth"],
         request=None,

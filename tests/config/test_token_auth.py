@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.db import connections
+from django.test import Client
 from django.urls import URLResolver, get_resolver
 from knox import auth
 from knox.models import AuthToken
@@ -87,6 +88,7 @@ BAD_TOKENS = [
         ("get", "/api/v1/events/"),
         ("post", CREATE_PRODUCT),
         ("post", "/api/v1/auth/logout/"),
+        ("post", "/api/v1/auth/logout-all/"),
     ],
 )
 def test_bad_bytes_in_the_token_header_answer_401_on_every_endpoint(token, method, path):
@@ -179,6 +181,10 @@ def revoke_by_logout(client: APIClient, user: Any) -> None:
     assert client.post("/api/v1/auth/logout/").status_code == 204
 
 
+def revoke_by_logout_all(client: APIClient, user: Any) -> None:
+    assert client.post("/api/v1/auth/logout-all/").status_code == 204
+
+
 def revoke_every_token_of_the_user(client: APIClient, user: Any) -> None:
     user.auth_token_set.all().delete()  # what "log out everywhere" and a password change do
 
@@ -198,7 +204,14 @@ def deactivate(client: APIClient, user: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    "revoke", [revoke_by_logout, revoke_every_token_of_the_user, revoke_by_deleting_the_row, deactivate]
+    "revoke",
+    [
+        revoke_by_logout,
+        revoke_by_logout_all,
+        revoke_every_token_of_the_user,
+        revoke_by_deleting_the_row,
+        deactivate,
+    ],
 )
 def test_a_revoked_token_is_refused_on_the_next_request(clerk, revoke):
     client = as_token(token_for(clerk))
@@ -270,3 +283,16 @@ def test_every_api_view_reads_tokens_through_our_authentication():
     for path, view in views:
         classes = view.authentication_classes
         assert auth.TokenAuthentication not in classes, f"{path}: use config.token_auth.TokenAuthentication"
+
+
+def test_a_password_changed_on_the_storefront_refuses_the_cached_token_on_the_next_request(clerk):
+    clerk.set_password("the-old-password-41")
+    clerk.save()
+    client = as_token(token_for(clerk))
+    assert create_product(client, "PW-1").status_code == 202  # cached by now
+    browser = Client()
+    browser.force_login(clerk)
+    new = "the-new-password-42"
+    form = {"old_password": "the-old-password-41", "new_password1": new, "new_password2": new}
+    assert browser.post("/account/password/", form).status_code == 302
+    assert create_product(client, "PW-2").status_code == 401
