@@ -10,6 +10,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from commands.events import DomainEvent
+from commands.log_head import publish_on_commit
 from commands.models import Event
 from commands.signals import events_recorded
 
@@ -61,6 +62,7 @@ def append(event: DomainEvent, *, aggregate_id: uuid.UUID, version: int, context
         metadata=context.metadata(),
     )
     events_recorded.send(sender=Event, events=[row], using=WRITE_DB)
+    publish_on_commit(row.position, using=WRITE_DB)
     return row
 
 

@@ -8,12 +8,12 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_seriali
 from knox.views import LoginView, LogoutAllView, LogoutView
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed, Throttled
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from commands.credentials import login_name
+from config.json_parser import BoundedJSONParser
 from config.throttles import LoginThrottle
 from config.token_auth import TokenAuthentication
 
@@ -26,7 +26,7 @@ class Credentials(serializers.Serializer):
 class ObtainTokenView(LoginView):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     def format_expiry_datetime(self, expiry: datetime) -> str:
         return expiry.astimezone(UTC).isoformat()  # "+00:00", like every timestamp of the API

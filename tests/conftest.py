@@ -37,7 +37,7 @@ def fast_password_hashing(settings: Any) -> None:
 
 @pytest.fixture(autouse=True)
 def fresh_throttles() -> None:
-    """Sign-ups and failed log-ins are counted in the cache, which outlives a test (and a test run) in Redis."""
+    """Sign-ups, failed log-ins and the log head are kept in the cache, which outlives a test (and a run) in Redis."""
     cache.clear()
 
 

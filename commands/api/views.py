@@ -8,7 +8,6 @@ from django.db import IntegrityError, transaction
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,6 +19,8 @@ from commands.api.specs import COMMANDS, CommandSpec
 from commands.errors import RejectionCode
 from commands.event_log import WRITE_DB, CommandContext
 from config.api_errors import PayloadTooLarge
+from config.integer_input import non_negative_int
+from config.json_parser import BoundedJSONParser
 from config.throttles import client_ident
 
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -64,10 +65,12 @@ def key_owner(request: Request) -> str:
 
 
 def declared_body_size(request: Request) -> int:
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return 0  # as Django reads it: no body
+    # Unreadable counts as no body, as Django reads it; a longer number than any real body is too large.
+    raw = request.META.get("CONTENT_LENGTH") or "0"
+    size = non_negative_int(raw)
+    if size is None:
+        return settings.COMMAND_MAX_BODY_BYTES + 1 if raw.isascii() and raw.isdigit() else 0
+    return size
 
 
 class JSONWhateverAccepted(DefaultContentNegotiation):
@@ -82,7 +85,7 @@ class JSONWhateverAccepted(DefaultContentNegotiation):
 
 class CommandView(APIView):
     spec: ClassVar[CommandSpec]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
     renderer_classes = [JSONRenderer]
     content_negotiation_class = JSONWhateverAccepted
 

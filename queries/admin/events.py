@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from commands.events import EVENT_TYPES
+from config.integer_input import non_negative_int
 from queries.admin.read_only import ReadModelAdmin, admin_link, short_id
 from queries.models import CustomerView, EventRecord, OrderView, ProductView
 
@@ -63,9 +64,9 @@ class EventRecordAdmin(ReadModelAdmin):
     readonly_fields = ("aggregate", "actor", "command", "payload_json", "metadata_json")
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
-        term = search_term.strip()
-        if term.isdigit():
-            return queryset.filter(position=int(term)), False
+        position = non_negative_int(search_term.strip())
+        if position is not None:
+            return queryset.filter(position=position), False
         return super().get_search_results(request, queryset, search_term)
 
     @admin.display(description="aggregate")

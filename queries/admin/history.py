@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 
+from config.integer_input import non_negative_int
 from queries.models import EventRecord
 
 TIMELINE_LIMIT = 100
@@ -32,7 +33,7 @@ class TimelineEntry:
 def user_names(actors: set[str]) -> dict[str, str]:
     """ "user:7" → "user:7 (alice)": staff want to know who, not which number."""
     ids = {actor.split(":", 1)[1] for actor in actors if actor.startswith("user:")}
-    numeric = [int(pk) for pk in ids if pk.isdigit()]
+    numeric = [pk for pk in map(non_negative_int, ids) if pk is not None]
     names = get_user_model().objects.filter(pk__in=numeric).values_list("pk", "username")
     return {f"user:{pk}": f"{username} (user:{pk})" for pk, username in names}
 

@@ -1,4 +1,9 @@
-"""X-Read-Position on every query response; X-Min-Position waits for the read side to catch up."""
+"""X-Read-Position on every query response; X-Min-Position waits for the read side to catch up.
+
+A position past the event log's head (as the write side last published it) can never be reached by
+waiting: it is answered at once, 503 with Retry-After, since a head published a moment late is the
+one honest reason a real client can hold such a position.
+"""
 
 import time
 from typing import Any, ClassVar
@@ -9,6 +14,8 @@ from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from commands.log_head import published_head
+from config.integer_input import non_negative_int
 from projections.runner import read_position
 
 POLL_SECONDS = 0.05
@@ -23,10 +30,23 @@ class NotYetProjected(APIException):
         self.read_position = position
 
 
+class BeyondLogHead(NotYetProjected):
+    default_code = "position_beyond_head"
+
+    def __init__(self, wanted: int, position: int, head: int) -> None:
+        APIException.__init__(self, f"No event has position {wanted}: the event log ends at {head}.")
+        self.read_position = position
+        self.head_position = head
+
+
 def wait_for_position(names: tuple[str, ...], wanted: int | None, timeout: float) -> int:
     """The read position once it reaches `wanted` (or at once, without one); NotYetProjected on timeout."""
     deadline = time.monotonic() + timeout
     position = read_position(names)
+    if wanted is not None and position < wanted:
+        head = published_head()
+        if head is not None and wanted > head:
+            raise BeyondLogHead(wanted, position, head)
     while wanted is not None and position < wanted:
         if time.monotonic() >= deadline:
             raise NotYetProjected(wanted, position)
@@ -39,11 +59,8 @@ def min_position(request: Request) -> int | None:
     raw = request.headers.get("X-Min-Position")
     if raw is None:
         return None
-    try:
-        value = int(raw)
-    except ValueError:
-        value = -1
-    if value < 0:
+    value = non_negative_int(raw)
+    if value is None:
         raise serializers.ValidationError({"X-Min-Position": ["Must be a non-negative integer."]})
     return value
 
@@ -64,6 +81,9 @@ class ReadConsistencyMixin:
         if isinstance(exc, NotYetProjected):
             response.data["read_position"] = exc.read_position
             response["Retry-After"] = "1"
+        if isinstance(exc, BeyondLogHead):
+            response.data["code"] = exc.default_code
+            response.data["head_position"] = exc.head_position
         return response
 
     def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:

@@ -3,6 +3,7 @@
 A command returns the event's position; the redirect carries it as `?after=N`. The page polls the
 read position (as X-Min-Position does for the query API) for a few seconds; if the projections are
 still behind, it answers with a "processing" page that reloads itself until they have caught up.
+A position past the event log's head is no write of theirs: the page renders at once, as it is.
 """
 
 import functools
@@ -14,7 +15,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from queries.api.consistency import NotYetProjected, wait_for_position
+from config.integer_input import non_negative_int
+from queries.api.consistency import BeyondLogHead, NotYetProjected, wait_for_position
 
 AFTER_PARAM = "after"
 # Set at sign-up: until the customer is projected, a page that needs it says "processing", not "no account".
@@ -29,8 +31,7 @@ def url_after(url: str, position: int) -> str:
 
 
 def wanted_position(request: HttpRequest) -> int | None:
-    raw = request.GET.get(AFTER_PARAM, "")
-    return int(raw) if raw.isdigit() else None
+    return non_negative_int(request.GET.get(AFTER_PARAM))
 
 
 def reads_own_writes(*projections: str) -> Callable:
@@ -44,6 +45,8 @@ def reads_own_writes(*projections: str) -> Callable:
                 timeout = getattr(settings, "STOREFRONT_WAIT_SECONDS", DEFAULT_WAIT_SECONDS)
                 try:
                     wait_for_position(projections, wanted, timeout)
+                except BeyondLogHead:
+                    pass  # no write of this customer's is still coming: the page as it is
                 except NotYetProjected:
                     return processing(request)
             return view(request, *args, **kwargs)

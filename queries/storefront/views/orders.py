@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from commands.errors import AggregateNotFound, CommandRejected, NotAllowed, VersionConflict
 from commands.event_log import CommandContext
 from commands.handlers.orders import cancel_order
+from config.integer_input import non_negative_int
 from queries.models import CustomerView
 from queries.storefront.read_your_writes import processing, reads_own_writes, signup_in_progress, url_after
 from queries.storefront.selectors import customer_for_user, order_lines, order_or_404, orders_page
@@ -76,7 +77,7 @@ def order_cancel(request: HttpRequest, order_id: uuid.UUID) -> HttpResponse:
             context=CommandContext(command="cancel-order", actor=f"user:{request.user.pk}"),
             order_id=order_id,
             reason="cancelled by the customer",
-            expected_version=int(version) if version.isdigit() else None,
+            expected_version=non_negative_int(version),
             as_customer=customer.pk,
         )
     except AggregateNotFound as missing:
