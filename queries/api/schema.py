@@ -8,7 +8,13 @@ CONSISTENCY_HEADERS = [
         "X-Min-Position",
         int,
         OpenApiParameter.HEADER,
-        description="Wait (up to 5 s) until every event up to this position is reflected; else 503 + Retry-After.",
+        description=(
+            "Wait (up to 5 s) until every event up to this position is reflected; else 503 + Retry-After with "
+            '{"detail", "read_position"}. A position past the last one the event log has written is answered '
+            'at once: 503 + Retry-After with {"code": "position_beyond_head", "detail", "read_position", '
+            '"head_position"} (a 503, not a 400: a position just written may not have been announced yet, '
+            "so retrying is the right reaction)."
+        ),
     ),
     OpenApiParameter(
         "X-Read-Position",
