@@ -67,7 +67,11 @@ class ObtainTokenView(LoginView):
 class RevokeTokenView(LogoutView):
     authentication_classes = [TokenAuthentication]  # knox's own view names knox's class, deaf to settings
 
-    @extend_schema(tags=["auth"], request=None, responses={204: None})
+    @extend_schema(
+        tags=["auth"],
+        request=None,
+        responses={204: None, 401: OpenApiResponse(description="Not authenticated (no or no valid token).")},
+    )
     def post(self, request: Request, format: str | None = None) -> Response:
         return super().post(request, format=None)
 
