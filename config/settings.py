@@ -187,6 +187,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/account/login/"
+# How long a password-reset link works, in seconds (Django's default is 3 days; a mailbox is a weak spot).
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT") or "3600")
+
+# --- Email: the console under `make run`; SMTP once EMAIL_HOST is set or in production -------------
+
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST or PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = EMAIL_HOST or "localhost"
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))  # a hung SMTP server must not hang the page
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "CQRS Shop <shop@localhost>")
 
 # ModelBackend with cached permission sets: queries check has_perm without reading the write database.
 AUTHENTICATION_BACKENDS = ["config.permission_cache.CachedPermissionsBackend"]
@@ -209,6 +228,8 @@ REST_FRAMEWORK = {
         "signup": os.environ.get("SIGNUP_THROTTLE", "20/hour"),
         "login_client": os.environ.get("LOGIN_THROTTLE_PER_CLIENT", "30/hour"),
         "login_username": os.environ.get("LOGIN_THROTTLE_PER_USERNAME", "10/hour"),
+        "password_reset_client": os.environ.get("PASSWORD_RESET_THROTTLE_PER_CLIENT", "10/hour"),
+        "password_reset_email": os.environ.get("PASSWORD_RESET_THROTTLE_PER_EMAIL", "3/hour"),
     },
     # How many proxies of ours append to X-Forwarded-For; 0 trusts no such header (the client's own address).
     "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")),

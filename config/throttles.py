@@ -1,4 +1,6 @@
-"""Throttles: sign-ups per client, failed log-ins per client and per username, all keyed on one client identity."""
+"""Throttles: sign-ups per client, failed log-ins and password-reset requests per client and per username/email.
+
+All keyed on one client identity."""
 
 import hashlib
 import math
@@ -82,16 +84,15 @@ class FailureWindow:
         return max(1, math.ceil(start + self.seconds - now))
 
 
-class LoginThrottle:
-    """Failed log-ins counted per client and per username (scopes "login_client", "login_username").
+class ClientAndNameWindows:
+    """One FailureWindow per scope that has a rate: one for the client, one for the username or email typed."""
 
-    Only failures count, and a success clears its username's count, so someone guessing from one
-    client never locks out another user; a username under attack is refused before any password check.
-    """
+    client_scope: str
+    name_scope: str
 
-    def __init__(self, request: HttpRequest | Request, username: str) -> None:
-        username_digest = hashlib.sha256(normalize_email(username).encode()).hexdigest()  # a safe cache key
-        idents = {"login_client": client_ident(request), "login_username": username_digest}
+    def __init__(self, request: HttpRequest | Request, name: str) -> None:
+        name_digest = hashlib.sha256(normalize_email(name).encode()).hexdigest()  # a safe cache key
+        idents = {self.client_scope: client_ident(request), self.name_scope: name_digest}
         self.windows: dict[str, FailureWindow] = {}
         for scope, ident in idents.items():
             rate = throttle_rate(scope)
@@ -99,17 +100,49 @@ class LoginThrottle:
                 self.windows[scope] = FailureWindow(scope, ident, *rate)
 
     def wait(self) -> int | None:
-        """Seconds until a log-in may be tried again; None when it may be tried now."""
+        """Seconds until another try is allowed; None when it is allowed now."""
         waits = [window.remaining() for window in self.windows.values() if window.count() >= window.limit]
         return max(waits) if waits else None
 
-    def failed(self) -> None:
+    def count_one(self) -> None:
         for window in self.windows.values():
             window.add_one()
 
+
+class LoginThrottle(ClientAndNameWindows):
+    """Failed log-ins counted per client and per username (scopes "login_client", "login_username").
+
+    Only failures count, and a success clears its username's count, so someone guessing from one
+    client never locks out another user; a username under attack is refused before any password check.
+    """
+
+    client_scope, name_scope = "login_client", "login_username"
+
+    def failed(self) -> None:
+        self.count_one()
+
     def succeeded(self) -> None:
-        if "login_username" in self.windows:
-            self.windows["login_username"].clear()
+        if self.name_scope in self.windows:
+            self.windows[self.name_scope].clear()
+
+
+class PasswordResetThrottle(ClientAndNameWindows):
+    """Reset requests per client and per email (scopes "password_reset_client", "password_reset_email").
+
+    Every request counts, whether or not the email has an account, so being refused reveals nothing; the
+    per-email limit stops anyone flooding one inbox, the per-client one stops walking through addresses.
+    """
+
+    client_scope, name_scope = "password_reset_client", "password_reset_email"
+
+
+def too_many_reset_requests(wait: int) -> str:
+    minutes = math.ceil(wait / 60)
+    return ngettext(
+        "Too many password reset requests. Try again in %(minutes)d minute.",
+        "Too many password reset requests. Try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 def too_many_log_ins(wait: int) -> str:

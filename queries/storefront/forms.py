@@ -4,12 +4,13 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
 from commands.api.countries import ISO_COUNTRIES
 from commands.credentials import EmailAddressField, validate_new_password
 from config.throttles import ThrottledLogin
+from config.token_revocation import RevokesApiTokensOnSave
 from queries.models import CustomerView
 from queries.storefront.cart import MAX_QUANTITY
 from queries.storefront.selectors import PRODUCT_ORDERINGS
@@ -50,6 +51,18 @@ class EmailLoginForm(ThrottledLogin, AuthenticationForm):
     """Log in with the email address: the username of a customer's login is the normalized email."""
 
     username = EmailAddressField(logs_in=True, label=_("Email"), widget=forms.EmailInput(attrs={"autofocus": True}))
+
+
+class ResetRequestForm(PasswordResetForm):
+    """Ask for a reset link by email; the address is matched in its normal form, like a log-in."""
+
+    email = EmailAddressField(
+        label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+    )
+
+
+class ResetPasswordForm(RevokesApiTokensOnSave, SetPasswordForm):
+    """The new password from a reset link: it also ends the user's API tokens, as a password change does."""
 
 
 class SignUpForm(forms.Form):

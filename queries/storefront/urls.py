@@ -17,6 +17,18 @@ urlpatterns = [
     path("account/login/", account.LoginView.as_view(), name="login"),
     path("account/logout/", account.LogoutView.as_view(), name="logout"),
     path("account/password/", account.PasswordChangeView.as_view(), name="password-change"),
+    path("account/password/reset/", account.PasswordResetView.as_view(), name="password-reset"),
+    path("account/password/reset/sent/", account.PasswordResetSentView.as_view(), name="password-reset-sent"),
+    path(
+        "account/password/reset/<uidb64>/<token>/",
+        account.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path(
+        "account/password/reset/done/",
+        account.PasswordResetCompleteView.as_view(),
+        name="password-reset-complete",
+    ),
     path("orders/", orders.order_list, name="orders"),
     path("orders/<uuid:order_id>/", orders.order_detail, name="order"),
     path("orders/<uuid:order_id>/cancel/", orders.order_cancel, name="order-cancel"),

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from commands.models import Event, Product
 from config.routers import ReadWriteRouter
 from projections.models import Checkpoint
@@ -47,3 +49,27 @@ def test_router_sends_each_app_to_its_database():
     assert router.allow_migrate("default", "commands") and not router.allow_migrate("read", "commands")
     assert router.allow_migrate("default", "auth") and not router.allow_migrate("read", "auth")
     assert not router.allow_relation(Product(), ProductView())
+
+
+def mail_settings(**env: str) -> list[str]:
+    """EMAIL_BACKEND, EMAIL_HOST and PASSWORD_RESET_TIMEOUT as a fresh process computes them from `env`."""
+    clean = {"EMAIL_BACKEND": "", "EMAIL_HOST": "", "PASSWORD_RESET_TIMEOUT": ""} | env
+    names = ("EMAIL_BACKEND", "EMAIL_HOST", "PASSWORD_RESET_TIMEOUT")
+    code = "from django.conf import settings; print(" + ", ".join(f"settings.{name}" for name in names) + ")"
+    result = run_manage("shell", "-c", code, **clean)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1].split()
+
+
+@pytest.mark.slow  # four fresh processes: over 5 s on a loaded machine
+def test_mail_goes_to_the_console_by_default_to_smtp_once_configured_and_reset_links_last_an_hour():
+    console, smtp = "django.core.mail.backends.console.EmailBackend", "django.core.mail.backends.smtp.EmailBackend"
+    locmem = "django.core.mail.backends.locmem.EmailBackend"
+    assert mail_settings() == [console, "localhost", "3600"]
+    assert mail_settings(EMAIL_HOST="smtp.example.com", PASSWORD_RESET_TIMEOUT="900") == [
+        smtp,
+        "smtp.example.com",
+        "900",
+    ]
+    assert mail_settings(PRODUCTION="true", SECRET_KEY=secrets.token_urlsafe(50))[0] == smtp
+    assert mail_settings(EMAIL_HOST="smtp.example.com", EMAIL_BACKEND=locmem)[0] == locmem

@@ -76,6 +76,7 @@ def page_urls(shop) -> list[str]:
 def test_every_input_has_a_label_every_post_form_a_csrf_token_and_every_page_a_title(client, shop):
     pages = [(url, shop["shopper"].client) for url in page_urls(shop)]
     pages += [("/account/signup/", client), ("/account/login/", client), ("/nowhere/", client)]
+    pages += [("/account/password/reset/", client), ("/account/password/reset/sent/", client)]
     for url, visitor in pages:
         response = visitor.get(url)
         assert response.status_code in {200, 404}, url

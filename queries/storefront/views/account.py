@@ -1,25 +1,34 @@
-"""Account: sign up, log in and out, change the password, update one's details."""
+"""Account: sign up, log in and out, change or reset the password, update one's details."""
 
 import math
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from commands.errors import CommandRejected, RejectionCode, VersionConflict
 from commands.event_log import CommandContext
 from commands.handlers.customers import register_customer, update_customer_details
-from config.throttles import SignupThrottle
+from config.throttles import PasswordResetThrottle, SignupThrottle, too_many_reset_requests
 from config.token_revocation import StorefrontPasswordChangeForm
-from queries.storefront.forms import AccountDetailsForm, EmailLoginForm, SignUpForm
+from queries.storefront.forms import (
+    AccountDetailsForm,
+    EmailLoginForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+    SignUpForm,
+)
 from queries.storefront.read_your_writes import (
     processing,
     reads_own_writes,
@@ -101,6 +110,59 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     def form_valid(self, form: Any) -> HttpResponse:
         messages.success(self.request, _("Your password has been changed."))
         return super().form_valid(form)
+
+
+def reset_link_lifetime() -> str:
+    """PASSWORD_RESET_TIMEOUT in words of the active language ("1 hour", "1 час")."""
+    start = datetime(2000, 1, 1)  # noqa: DTZ001  # only the difference matters
+    return timeuntil(start + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT), start)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Mail a reset link; the next page reads the same whether or not the address has an account."""
+
+    form_class = ResetRequestForm
+    template_name = "storefront/account/password_reset.html"
+    subject_template_name = "storefront/account/password_reset_subject.txt"
+    email_template_name = "storefront/account/password_reset_email.txt"
+    success_url = reverse_lazy("storefront:password-reset-sent")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        throttle = PasswordResetThrottle(self.request, form.cleaned_data["email"])
+        wait = throttle.wait()
+        if wait is not None:
+            form.add_error(None, too_many_reset_requests(wait))
+            response = self.form_invalid(form)
+            response.status_code = 429
+            return response
+        throttle.count_one()
+        self.extra_email_context = {"valid_for": reset_link_lifetime()}
+        return super().form_valid(form)  # mails in the active language: the one the customer asked in
+
+
+class PasswordResetSentView(auth_views.PasswordResetDoneView):
+    template_name = "storefront/account/password_reset_sent.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "valid_for": reset_link_lifetime()}
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """The link's page: a new password, which also ends the user's API tokens; a used or expired link is refused."""
+
+    form_class = ResetPasswordForm
+    template_name = "storefront/account/password_reset_confirm.html"
+    success_url = reverse_lazy("storefront:password-reset-complete")
+
+    def dispatch(self, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = super().dispatch(*args, **kwargs)
+        if not self.validlink and response.status_code == 200:
+            response.status_code = 400  # the "link invalid or expired" page
+        return response
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "storefront/account/password_reset_complete.html"
 
 
 @login_required
