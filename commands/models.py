@@ -150,3 +150,15 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.command} {self.key}"
+
+
+class SavedCart(models.Model):
+    """A logged-in customer's cart, kept across log-outs and devices (commands/saved_carts.py says why here)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    # [[product id, quantity], ...] in the order the products were added (jsonb would sort an object's keys)
+    lines = models.JSONField(default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"cart of user {self.user_id}"

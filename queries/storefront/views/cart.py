@@ -1,4 +1,4 @@
-"""Cart and checkout: the cart is the session's; checkout sends the create-order command."""
+"""Cart and checkout: changes go through the Cart (saved for a logged-in customer); checkout sends create-order."""
 
 import uuid
 from typing import Any
@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from commands.errors import CommandError, CommandRejected, InvalidReference, RejectionCode
 from commands.event_log import CommandContext
 from commands.handlers.orders import place_order
-from queries.storefront.cart import MAX_QUANTITY, SessionCart
+from queries.storefront.cart import MAX_QUANTITY, Cart
 from queries.storefront.forms import AddToCartForm, CartQuantityForm
 from queries.storefront.read_your_writes import reads_own_writes, signup_in_progress, url_after
 from queries.storefront.selectors import CartLine, customer_for_user, product_or_404
@@ -28,7 +28,7 @@ def render_cart(
     refusal: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    cart = SessionCart(request.session)
+    cart = Cart(request)
     lines = cart.lines()
     errors = dict(line_errors or {})
     for line in lines:
@@ -73,7 +73,7 @@ def cart_add(request: HttpRequest, product_id: uuid.UUID) -> HttpResponse:
     product = product_or_404(product_id)
     form = AddToCartForm(request.POST)
     back = safe_next(request, request.POST.get("next", ""), reverse("storefront:product", args=[product.pk]))
-    cart = SessionCart(request.session)
+    cart = Cart(request, fresh=True)
     if not form.is_valid():
         for error in form.errors.get("quantity", []):
             messages.error(request, str(error))
@@ -96,7 +96,7 @@ def cart_add(request: HttpRequest, product_id: uuid.UUID) -> HttpResponse:
 
 @require_POST
 def cart_update(request: HttpRequest, product_id: uuid.UUID) -> HttpResponse:
-    cart = SessionCart(request.session)
+    cart = Cart(request, fresh=True)
     if not cart.quantity_of(product_id):
         return redirect("storefront:cart")
     form = CartQuantityForm(request.POST)
@@ -111,7 +111,7 @@ def cart_update(request: HttpRequest, product_id: uuid.UUID) -> HttpResponse:
 
 @require_POST
 def cart_remove(request: HttpRequest, product_id: uuid.UUID) -> HttpResponse:
-    SessionCart(request.session).remove(product_id)
+    Cart(request, fresh=True).remove(product_id)
     messages.success(request, _("Removed from your cart."))
     return redirect("storefront:cart")
 
@@ -121,7 +121,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         # Back to the cart after logging in: the checkout itself only answers POST.
         return redirect_to_login(reverse("storefront:cart"))
-    cart = SessionCart(request.session)
+    cart = Cart(request, fresh=True)
     customer = customer_for_user(request.user)
     if customer is None and signup_in_progress(request):
         messages.info(request, _("Your account is still being set up. Please place the order again in a moment."))
