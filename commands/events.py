@@ -41,11 +41,12 @@ class ProductCreated(DomainEvent):
     description: str
     price: Decimal
     stock: int
+    image: str = ""  # the stored image's path; events from before images lack it, and replay reads ""
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class ProductUpdated(DomainEvent):
-    """Only the fields that changed are present in `changes`."""
+    """Only the fields that changed are present in `changes` ("image": a new path, or "" when removed)."""
 
     aggregate_type = "product"
     changes: dict[str, Any]

@@ -29,6 +29,7 @@ class Product(Aggregate):
     price = models.DecimalField(max_digits=12, decimal_places=2)
     stock = models.PositiveIntegerField(default=0)
     discontinued = models.BooleanField(default=False)
+    image = models.CharField(max_length=255, blank=True, default="")  # a path in the default storage, or ""
 
     class Meta:
         permissions = [("adjust_stock", "Can adjust stock")]

@@ -1,5 +1,8 @@
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.http import HttpRequest, HttpResponseBase
+from django.urls import include, path, re_path
+from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config.auth_api import ObtainTokenView, RevokeAllTokensView, RevokeTokenView
@@ -26,6 +29,15 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("queries.storefront.urls")),
 ]
+
+
+def media(request: HttpRequest, path: str) -> HttpResponseBase:
+    """Uploaded product images under `make run` (django.conf.urls.static serves nothing with DEBUG off)."""
+    return serve(request, path, document_root=str(settings.MEDIA_ROOT))
+
+
+if settings.SERVE_MEDIA:
+    urlpatterns.insert(0, re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$", media, name="media"))
 
 handler400 = "config.api_errors.bad_request"
 handler404 = "config.api_errors.page_not_found"

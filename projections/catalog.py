@@ -32,6 +32,7 @@ class CatalogProjection(Projection):
             price=Decimal(data["price"]),
             currency=settings.SHOP_CURRENCY,
             stock=data["stock"],
+            image=data.get("image", ""),  # absent from events recorded before product images
             created_at=event.occurred_at,
             updated_at=event.occurred_at,
             version=event.aggregate_version,

@@ -1,5 +1,6 @@
 """Denormalized read models, written only by projections, served by the query API, admin and storefront."""
 
+from django.core.files.storage import default_storage
 from django.db import models
 
 
@@ -13,6 +14,7 @@ class ProductView(models.Model):
     stock = models.IntegerField(default=0)
     units_sold = models.IntegerField(default=0)
     deleted = models.BooleanField(default=False)
+    image = models.CharField(max_length=255, blank=True, default="")  # a path in the default storage, or ""
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     version = models.PositiveIntegerField()
@@ -32,6 +34,11 @@ class ProductView(models.Model):
     @property
     def in_stock(self) -> bool:
         return self.stock > 0
+
+    @property
+    def image_url(self) -> str:
+        """Where a browser fetches the product's image; "" when it has none."""
+        return default_storage.url(self.image) if self.image else ""
 
 
 class CustomerView(models.Model):

@@ -23,11 +23,15 @@ def create_product(
     price: Decimal,
     description: str = "",
     stock: int = 0,
+    image: str = "",
 ) -> CommandResult:
+    """`image`: the path of an image already in the default storage (the admin's upload stores it first)."""
     with atomic_command():
         check_sku_free(sku)
-        product = Product(id=uuid.uuid4(), sku=sku, name=name, description=description, price=price, stock=stock)
-        event = ProductCreated(sku=sku, name=name, description=description, price=price, stock=stock)
+        product = Product(
+            id=uuid.uuid4(), sku=sku, name=name, description=description, price=price, stock=stock, image=image
+        )
+        event = ProductCreated(sku=sku, name=name, description=description, price=price, stock=stock, image=image)
         return record(product, event, context)
 
 
@@ -48,12 +52,14 @@ def update_product(
     name: str | None = None,
     description: str | None = None,
     price: Decimal | None = None,
+    image: str | None = None,
 ) -> CommandResult:
+    """`image`: a new stored image's path, or "" to remove the product's image."""
     with atomic_command():
         product = _live_product(product_id, expected_version)
         changes = {
             field: value
-            for field, value in (("name", name), ("description", description), ("price", price))
+            for field, value in (("name", name), ("description", description), ("price", price), ("image", image))
             if value is not None
         }
         for field, value in changes.items():

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 
 from commands.api.inputs import SKU_PATTERN
+from queries.admin.product_images import ProductImageField
 from queries.models import ProductView
 
 MAX_STOCK = 2_000_000_000
@@ -17,6 +18,7 @@ class CreateProductForm(forms.Form):
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=10_000)
     price = forms.DecimalField(min_value=Decimal("0.01"), max_digits=12, decimal_places=2)
     stock = forms.IntegerField(min_value=0, max_value=MAX_STOCK, initial=0, help_text="Units on hand.")
+    image = ProductImageField()
 
     def clean_sku(self) -> str:
         sku: str = self.cleaned_data["sku"]
@@ -35,20 +37,28 @@ class EditProductForm(VersionedForm):
     name = forms.CharField(max_length=200)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=10_000)
     price = forms.DecimalField(min_value=Decimal("0.01"), max_digits=12, decimal_places=2)
+    image = ProductImageField(label="New image")
+    remove_image = forms.BooleanField(required=False, help_text="Show the placeholder instead of the current image.")
 
     @classmethod
-    def for_product(cls, product: ProductView, data: Any = None) -> "EditProductForm":
+    def for_product(cls, product: ProductView, data: Any = None, files: Any = None) -> "EditProductForm":
         initial = {
             "name": product.name,
             "description": product.description,
             "price": product.price,
             "expected_version": product.version,
         }
-        return cls(data, initial=initial)
+        return cls(data, files, initial=initial)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("image") and data.get("remove_image"):
+            self.add_error("remove_image", "Either upload a new image or remove the current one, not both.")
+        return data
 
     def changes(self) -> dict[str, Any]:
         """Only what the staff member changed goes into the command (and so into the event)."""
-        fields = ("name", "description", "price")
+        fields = ("name", "description", "price")  # the image is stored first, then named by the view
         return {field: self.cleaned_data[field] for field in fields if field in self.changed_data}
 
 

@@ -14,6 +14,7 @@ from commands.handlers.recording import CommandResult
 from queries.admin.command_pages import render_command_form, require_permissions
 from queries.admin.command_runner import refusal_message, saved_message, send_command, wait_until_projected
 from queries.admin.product_forms import AdjustStockForm, CreateProductForm, DeleteProductForm, EditProductForm
+from queries.admin.product_images import discard_product_image, store_product_image
 from queries.admin.read_only import CommandLink, ReadModelAdmin, admin_url
 from queries.models import ProductView
 
@@ -59,6 +60,7 @@ class ProductViewAdmin(ReadModelAdmin):
         "stock",
         "units_sold",
         "deleted",
+        "image",
         "version",
         "created_at",
         "updated_at",
@@ -104,13 +106,18 @@ class ProductViewAdmin(ReadModelAdmin):
 
     def create_view(self, request: HttpRequest) -> HttpResponse:
         require_permissions(request, self, "commands.add_product")
-        form = CreateProductForm(request.POST or None)
+        form = CreateProductForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
+            arguments = dict(form.cleaned_data)
+            upload = arguments.pop("image")
+            image = store_product_image(upload) if upload else ""
             try:
                 result = send_command(
-                    products.create_product, request=request, command="create-product", **form.cleaned_data
+                    products.create_product, request=request, command="create-product", image=image, **arguments
                 )
             except CommandRejected as error:
+                if image:
+                    discard_product_image(image)
                 form.add_error("sku" if error.code == RejectionCode.SKU_TAKEN else None, error.detail)
             else:
                 return self.after_command(request, result, f"Product {form.cleaned_data['sku']} created.")
@@ -119,12 +126,16 @@ class ProductViewAdmin(ReadModelAdmin):
     def edit_view(self, request: HttpRequest, product_id: uuid.UUID) -> HttpResponse:
         require_permissions(request, self, "commands.change_product")
         product = get_object_or_404(ProductView, pk=product_id)
-        form = EditProductForm.for_product(product, request.POST or None)
+        form = EditProductForm.for_product(product, request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             changes = form.changes()
-            if not changes:
+            if form.cleaned_data["remove_image"] and product.image:
+                changes["image"] = ""
+            if not changes and not form.cleaned_data["image"]:
                 messages.info(request, "Nothing changed.")
                 return HttpResponseRedirect(admin_url(ProductView, product.pk))
+            if form.cleaned_data["image"]:
+                changes["image"] = store_product_image(form.cleaned_data["image"])
             try:
                 result = send_command(
                     products.update_product,
@@ -135,11 +146,19 @@ class ProductViewAdmin(ReadModelAdmin):
                     **changes,
                 )
             except CommandError as error:
+                if changes.get("image"):
+                    discard_product_image(changes["image"])
                 form.add_error(None, refusal_message(error, label="product"))
             else:
                 return self.after_command(request, result, f"Product {product.sku} saved.")
         return render_command_form(
-            request, self, form=form, title=f"Edit {product.sku}", submit_label="Save", original=product
+            request,
+            self,
+            form=form,
+            title=f"Edit {product.sku}",
+            submit_label="Save",
+            original=product,
+            intro=f"Current image: {product.image}" if product.image else "No image yet: the shop shows a placeholder.",
         )
 
     def adjust_stock_view(self, request: HttpRequest, product_id: uuid.UUID) -> HttpResponse:

@@ -22,6 +22,13 @@ class ReadModelSerializer(serializers.ModelSerializer):
 
 class ProductSerializer(ReadModelSerializer):
     in_stock = serializers.BooleanField(read_only=True)
+    image_url = serializers.SerializerMethodField(help_text="Absolute URL of the product's image; null without one.")
+
+    def get_image_url(self, product: ProductView) -> str | None:
+        if not product.image:
+            return None
+        request = self.context.get("request")
+        return request.build_absolute_uri(product.image_url) if request else product.image_url
 
     class Meta:
         model = ProductView
@@ -38,6 +45,7 @@ class ProductSerializer(ReadModelSerializer):
             "created_at",
             "updated_at",
             "version",
+            "image_url",
         ]
 
 
