@@ -165,3 +165,12 @@ def test_one_client_is_throttled_whatever_the_emails():
     assert mail.outbox == []
     assert ask(ANN, address="198.51.100.77").status_code == 302
     assert len(mail.outbox) == 1
+
+
+def test_a_mail_server_that_is_down_still_answers_the_same_page(settings, caplog):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2  # nothing listens there
+    make_customer(email=ANN, password=PASSWORD)
+    response = ask(ANN)
+    assert response.status_code == 302 and response["Location"] == "/account/password/reset/sent/"
+    assert "Failed to send password reset email" in caplog.text  # logged for the operators, not shown
