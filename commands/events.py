@@ -41,7 +41,13 @@ class ProductCreated(DomainEvent):
     description: str
     price: Decimal
     stock: int
-    image: str = ""  # the stored image's path; events from before images lack it, and replay reads ""
+    image: str = ""  # the stored image's path; optional in the payload: absent means no image
+
+    def payload(self) -> dict[str, Any]:
+        payload = super().payload()
+        if not self.image:
+            del payload["image"]  # an imageless product's event reads exactly as before images
+        return payload
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

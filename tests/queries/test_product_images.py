@@ -200,3 +200,8 @@ def test_the_api_document_has_an_absolute_image_url_or_null():
     with_image = ProductView.objects.get(sku="WITH")
     assert documents["Steel Kettle"]["image_url"] == f"http://testserver/media/{with_image.image}"
     assert documents["No image"]["image_url"] is None
+
+
+def test_a_product_without_an_image_records_no_image_field():
+    create(staff_client(*CATALOG))
+    assert "image" not in last_event().payload
