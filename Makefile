@@ -1,4 +1,5 @@
-# cqrs-shop: `make run` starts everything on the embedded default; `make test` runs the whole suite.
+# cqrs-shop: `make run` starts everything on the embedded default; `make serve` runs the production stack on
+# PostgreSQL and Redis (docs/operations.md); `make test` runs the whole suite.
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -10,7 +11,7 @@ TEST_ENV := DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:543
 	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/5} \
 	CACHE_REDIS_URL=$${TEST_CACHE_REDIS_URL:-redis://127.0.0.1:6379/6}
 
-.PHONY: install run test test-fast lint bench messages clean
+.PHONY: install run serve test test-fast lint bench messages clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -32,6 +33,17 @@ run: install messages
 	@echo "API docs: http://127.0.0.1:$(PORT)/api/v1/docs/"
 	@echo "Ctrl-C stops web, worker and beat."
 	PORT=$(PORT) $(VENV)/bin/honcho -f Procfile start
+
+# Production: migrate the write database, then the read one, collect static files, then gunicorn + Celery
+# worker + one beat (Procfile.production). PROCESSES="web worker" on machines that must not run beat.
+serve: install messages
+	@if [ -z "$$DATABASE_URL" ] || [ -z "$$READ_DATABASE_URL" ] || [ -z "$${REDIS_URL:-$$CELERY_BROKER_URL}" ]; then \
+		echo "make serve runs on PostgreSQL and Redis: set DATABASE_URL, READ_DATABASE_URL and REDIS_URL" \
+			"(make run needs none of them)" >&2; exit 2; fi
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py migrate --noinput -v0 --database read
+	STATIC_MANIFEST=true $(PY) manage.py collectstatic --noinput -v0
+	$(VENV)/bin/honcho -f Procfile.production start $(PROCESSES)
 
 test: install messages
 	$(TEST_ENV) $(VENV)/bin/ruff check .

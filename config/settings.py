@@ -282,17 +282,19 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
 # Django serves MEDIA_ROOT itself unless PRODUCTION (there a web server or the bucket serves MEDIA_URL).
 SERVE_MEDIA = env_bool("SERVE_MEDIA", not PRODUCTION)
+# Hashed, compressed names once `collectstatic` has written its manifest (`make serve` runs it with
+# STATIC_MANIFEST=true, so that it writes one); plain files served by whitenoise's finders otherwise
+# (`make run`, tests).
+STATIC_MANIFEST = env_bool("STATIC_MANIFEST", (STATIC_ROOT / "staticfiles.json").exists())
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        # Hashed, compressed names once `collectstatic` has written its manifest (deployments); plain
-        # files served by whitenoise's finders otherwise (`make run`, tests).
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if (STATIC_ROOT / "staticfiles.json").exists()
+        if STATIC_MANIFEST
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-WHITENOISE_USE_FINDERS = True
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 WHITENOISE_MANIFEST_STRICT = False
 
 # --- Security (production values unless DEBUG) ----------------------------------------------------
