@@ -6,7 +6,7 @@ from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config.auth_api import ObtainTokenView, RevokeAllTokensView, RevokeTokenView
-from config.health import healthz
+from config.health import healthz, readyz
 from config.token_revocation import OwnAdminPasswordChangeView
 
 api_v1 = [
@@ -26,6 +26,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("queries.storefront.urls")),
 ]
