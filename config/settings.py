@@ -1,5 +1,6 @@
 """Settings driven by the environment; with nothing set, everything runs embedded under var/."""
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.metrics.RequestMetricsMiddleware",
     "config.outages.DatabaseOutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -267,6 +269,12 @@ PROJECTION_BATCH_SIZE = int(os.environ.get("PROJECTION_BATCH_SIZE", "500"))
 # /readyz answers 503 while a projection is more events, or its oldest unapplied event more seconds, behind.
 PROJECTION_READY_MAX_LAG_EVENTS = int(os.environ.get("PROJECTION_READY_MAX_LAG_EVENTS", "1000"))
 PROJECTION_READY_MAX_LAG_SECONDS = float(os.environ.get("PROJECTION_READY_MAX_LAG_SECONDS", "60"))
+
+# /metrics (Prometheus) answers a bearer token or an address in these networks (CIDR); with neither, nobody.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = [
+    str(ipaddress.ip_network(net, strict=False)) for net in env_list("METRICS_ALLOWED_NETWORKS")
+]
 
 # --- i18n, static ---------------------------------------------------------------------------------
 

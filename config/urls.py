@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from config.auth_api import ObtainTokenView, RevokeAllTokensView, RevokeTokenView
 from config.health import healthz, readyz
+from config.metrics_endpoint import metrics
 from config.token_revocation import OwnAdminPasswordChangeView
 
 api_v1 = [
@@ -27,6 +28,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("queries.storefront.urls")),
 ]

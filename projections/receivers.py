@@ -15,6 +15,7 @@ from django.db import connections, transaction
 from django.dispatch import receiver
 
 from commands.signals import events_recorded
+from config.metrics import WAKE_UPS
 
 logger = logging.getLogger(__name__)
 BROKER_PAUSE_SECONDS = 10.0
@@ -46,13 +47,17 @@ def wake_projections() -> None:
     from projections.tasks import project_events
 
     if broker_pause.active():
+        WAKE_UPS.labels(outcome="skipped").inc()
         return
     try:
         # retry=False: with the broker down the command must not wait for it.
         project_events.apply_async(retry=False)
     except Exception:
+        WAKE_UPS.labels(outcome="failed").inc()
         broker_pause.start()
         logger.warning("broker unreachable: projections will catch up on the next periodic run", exc_info=True)
+    else:
+        WAKE_UPS.labels(outcome="sent").inc()
 
 
 @receiver(events_recorded, dispatch_uid="projections.wake_on_commit")

@@ -19,11 +19,12 @@ from tests.e2e.processes import alive, command_line, descendants, free_port, req
 
 pytestmark = [pytest.mark.slow, pytest.mark.pipeline, pytest.mark.django_db(transaction=True, databases="__all__")]
 MAKE_VARIABLES = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")
+METRICS_TOKEN = "serve-test-metrics"
 
 
-def fetch(url: str) -> tuple[int, dict[str, str], bytes]:
+def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
     try:
-        with urllib.request.urlopen(url, timeout=5) as response:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=5) as response:
             return response.status, dict(response.headers), response.read()
     except OSError:
         return 0, {}, b""
@@ -40,6 +41,7 @@ class MakeServe:
             WEB_THREADS="2",
             CELERY_CONCURRENCY="1",
             PROJECTION_CATCHUP_SECONDS="60",  # the wake-up, not beat's catch-up, must project the command
+            METRICS_TOKEN=METRICS_TOKEN,
         )
         self.base = f"http://127.0.0.1:{port}"
         self.log = tmp_path / "make-serve.log"
@@ -101,6 +103,15 @@ def test_make_serve_runs_gunicorn_a_worker_and_one_beat_and_stops_cleanly(make_s
         return status == 200 and page["sku"] == sku
 
     wait_until(projected, timeout=30, interval=0.2)
+    assert fetch(f"{make_serve.base}/readyz")[0] == 200
+
+    # Multiprocess metrics: whichever gunicorn worker answers the scrape counts the other's command too.
+    scrapes = [
+        fetch(f"{make_serve.base}/metrics", {"Authorization": f"Bearer {METRICS_TOKEN}"})[2].decode() for _ in range(4)
+    ]
+    for scrape in scrapes:
+        assert 'shop_commands_total{command="create-product",outcome="202"} 1.0' in scrape, scrape
+        assert 'shop_projection_events_behind{projection="catalog"} 0.0' in scrape, scrape
 
     processes = descendants(make_serve.process.pid)
     commands = [command_line(pid) for pid in processes]
