@@ -13,6 +13,7 @@ from commands.events import DomainEvent
 from commands.log_head import publish_on_commit
 from commands.models import Event
 from commands.signals import events_recorded
+from config.correlation import current_correlation_id
 
 WRITE_DB = "default"
 # Any constant works; it names the lock that serializes appends until commit.
@@ -26,7 +27,8 @@ class CommandContext:
     command: str
     actor: str = "system"
     command_id: uuid.UUID = dataclasses.field(default_factory=uuid.uuid4)
-    correlation_id: str = ""
+    # The request's X-Correlation-ID (validated) wherever the command was sent from: API, admin, storefront.
+    correlation_id: str = dataclasses.field(default_factory=current_correlation_id)
     idempotency_key: str = ""
     now: datetime = dataclasses.field(default_factory=timezone.now)
 

@@ -15,6 +15,7 @@ from django.db import IntegrityError, OperationalError, connections, transaction
 from django.utils import timezone
 
 from commands.models import Event
+from config.correlation import correlation_of
 from projections.base import Projection
 from projections.models import Checkpoint, ParkedEvent
 from projections.registry import PROJECTIONS
@@ -99,7 +100,10 @@ def run_once(projection: Projection, batch_size: int) -> int | None:
         if events:
             apply_batch(projection, events)
             _advance(checkpoint, events[-1])
-        return len(events)
+    if events:
+        first, last = events[0].position, events[-1].position
+        logger.info("projection %s applied %s-%s", projection.name, first, last, extra=correlation_of(events))
+    return len(events)
 
 
 def record_failure(projection: Projection, failure: EventFailed) -> bool:
@@ -123,7 +127,9 @@ def record_failure(projection: Projection, failure: EventFailed) -> bool:
             error=failure.error,
             attempts=checkpoint.failures,
         )
-        logger.error("projection %s parked event %s", projection.name, failure.event)
+        logger.error(
+            "projection %s parked event %s", projection.name, failure.event, extra=correlation_of([failure.event])
+        )
         _advance(checkpoint, failure.event)
         return True
 

@@ -104,7 +104,6 @@ class CommandView(APIView):
         context = CommandContext(
             command=self.spec.name,
             actor=actor_of(request),
-            correlation_id=request.headers.get("X-Correlation-ID", "")[:100],
             idempotency_key=key or "",
         )
         # A unique-key race (same Idempotency-Key, same email or SKU) rolls back one writer; its retry
