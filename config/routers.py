@@ -1,6 +1,11 @@
-"""Send read models and projection state to the read database, everything else to the write one."""
+"""Send read models and projection state to the read database, everything else to the write one.
+
+Reads of the read models inside a safe web request go to the replica it chose (config/replicas.py), if any.
+"""
 
 from typing import Any
+
+from config.replicas import serving_replica
 
 READ_APPS = frozenset({"queries", "projections"})
 
@@ -11,7 +16,8 @@ def alias_for(app_label: str) -> str:
 
 class ReadWriteRouter:
     def db_for_read(self, model: type, **hints: Any) -> str:
-        return alias_for(model._meta.app_label)  # type: ignore[attr-defined]
+        alias = alias_for(model._meta.app_label)  # type: ignore[attr-defined]
+        return (serving_replica() or alias) if alias == "read" else alias
 
     def db_for_write(self, model: type, **hints: Any) -> str:
         return alias_for(model._meta.app_label)  # type: ignore[attr-defined]

@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "config.correlation.CorrelationIdMiddleware",
     "config.metrics.RequestMetricsMiddleware",
     "config.outages.DatabaseOutageMiddleware",
+    "config.replicas.ReadReplicaMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -123,6 +124,20 @@ DATABASES = {
     "default": database("DATABASE_URL", "write.sqlite3"),
     "read": database("READ_DATABASE_URL", "read.sqlite3"),
 }
+# PostgreSQL streaming replicas of the read database: safe web requests read from one (config/replicas.py).
+READ_REPLICAS: list[str] = []
+for _index, _url in enumerate(env_list("READ_REPLICA_URLS")):
+    _alias = f"read_replica_{_index}"
+    DATABASES[_alias] = dict(dj_database_url.parse(_url, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60"))))
+    DATABASES[_alias].update(
+        CONN_HEALTH_CHECKS=True,
+        OPTIONS={"connect_timeout": 2},
+        TEST={"MIRROR": "read"},  # tests never create a replica's database; they point it at their own
+    )
+    READ_REPLICAS.append(_alias)
+READ_REPLICA_MAX_LAG_EVENTS = int(os.environ.get("READ_REPLICA_MAX_LAG_EVENTS", "1000"))
+READ_REPLICA_CHECK_SECONDS = float(os.environ.get("READ_REPLICA_CHECK_SECONDS", "5"))
+READ_REPLICA_RETRY_SECONDS = float(os.environ.get("READ_REPLICA_RETRY_SECONDS", "10"))
 DATABASE_ROUTERS = ["config.routers.ReadWriteRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
