@@ -58,7 +58,7 @@ lint: install
 	$(VENV)/bin/mypy .
 
 bench: install
-	$(TEST_ENV) $(PY) -m benchmarks.run
+	$(TEST_ENV) $(PY) -m benchmarks.run $(BENCH_ARGS)
 
 clean:
 	rm -rf var test-artifacts

@@ -1,7 +1,8 @@
 """The bench's own PostgreSQL databases, created before Django starts and dropped at the end.
 
 The server comes from DATABASE_URL / READ_DATABASE_URL (as `make bench` passes them); the database names
-are always bench_write and bench_read, so a bench never touches a development or test database.
+are always benchh_write and benchh_read, so a bench never touches a development or test database
+(the doubled h keeps them apart from test databases named after a "bench" checkout).
 """
 
 import os
@@ -11,8 +12,8 @@ import dj_database_url
 import psycopg
 from psycopg import sql
 
-WRITE_NAME = "bench_write"
-READ_NAME = "bench_read"
+WRITE_NAME = "benchh_write"
+READ_NAME = "benchh_read"
 
 
 class BenchDatabase:

@@ -1,109 +1,40 @@
-"""`make bench` → python -m benchmarks.run: creates bench_write/bench_read, measures, prints, drops them.
+"""`make bench` → python -m benchmarks.run: the side-by-side HTTP harness, then the rebuild throughput.
 
-Sizes: BENCH_EVENTS (default 100000 product events), BENCH_NAIVE_EVENTS (the naive baseline's prefix,
-default 10000: a transaction per event is slow enough that the whole log would take minutes),
-BENCH_COMMANDS (default 200 commands for the latency measure), BENCH_POLL_SECONDS (default 0.005).
+    make bench                              # full scale: 100k customers, 10k products, 1M orders
+    make bench BENCH_ARGS="--scale small"   # 1k / 100 / 10k, a few minutes
+    make bench BENCH_ARGS="--part rebuild"  # only the projection rebuild throughput
+
+Each part creates its own databases (benchh_write, benchh_read) on the servers of DATABASE_URL and
+READ_DATABASE_URL, and drops them at the end. The HTTP part writes benchmarks/results/<scale>.json and
+the measured section of docs/performance.md; the rebuild part writes benchmarks/results.json.
 """
 
+import argparse
 import json
 import os
-import platform
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from benchmarks.databases import bench_databases, point_django_at
+from benchmarks.shop_plan import SCALES
 
-RESULTS = Path(__file__).resolve().parent / "results.json"
-
-
-def setting(name: str, default: int) -> int:
-    return int(os.environ.get(name, default))
+ROOT = Path(__file__).resolve().parent
+REBUILD_RESULTS = ROOT / "results.json"
 
 
-def measure(*, events: int, naive_events: int, commands: int) -> dict[str, Any]:
-    from django.core.management import call_command
-
-    from benchmarks import latency, seeding, throughput
-    from projections.registry import PROJECTIONS
-
-    for alias in ("default", "read"):
-        call_command("migrate", database=alias, verbosity=0)
-    print(f"seeding {events:,} product events …", file=sys.stderr)
-    seeded = seeding.seed_product_events(total=events)
-    catalog = PROJECTIONS["catalog"]
-    print("timing the catalog projection …", file=sys.stderr)
-    timings = throughput.throughput(catalog, naive_limit=min(naive_events, seeded))
-    print("measuring peak memory (tracemalloc) …", file=sys.stderr)
-    memory = throughput.memory(catalog)
-    print(f"bringing every projection to the head, then {commands} commands through a worker …", file=sys.stderr)
-    lag = latency.latency(commands=commands)
-    return {
-        "measured_at": datetime.now(UTC).isoformat(),
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
-        "events": seeded,
-        "throughput": {
-            name: {
-                "events": timed.events,
-                "seconds": round(timed.seconds, 3),
-                "events_per_second": round(timed.per_second),
-            }
-            for name, timed in timings.items()
-        },
-        "peak_memory_bytes": memory,
-        "command_to_read_seconds": {key: round(value, 4) for key, value in lag.items()},
-    }
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="make bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", choices=sorted(SCALES), default="full")
+    parser.add_argument("--part", choices=("all", "http", "rebuild"), default="all")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of every row (default 3)")
+    parser.add_argument("--seconds", type=float, default=None, help="per wrk run (default 10 full, 5 otherwise)")
+    parser.add_argument("--profile-seconds", type=float, default=10, help="py-spy per profiled row; 0: none")
+    parser.add_argument("--seed-nice", type=int, default=19, help="nice value while seeding (default 19)")
+    return parser.parse_args()
 
 
-def ratios(results: dict[str, Any]) -> dict[str, float]:
-    rates = {name: row["events_per_second"] for name, row in results["throughput"].items()}
-    rebuild = rates["rebuild (runner.rebuild)"]
-    naive = next(rate for name, rate in rates.items() if name.startswith("naive"))
-    memory = results["peak_memory_bytes"]
-    return {
-        "rebuild vs naive (events/s ratio)": round(rebuild / naive, 1),
-        "rebuild vs read-only (events/s ratio)": round(rebuild / rates["read events only"], 2),
-        "rebuild vs read-only (peak memory ratio)": round(memory["rebuild"] / memory["read events only"], 2),
-    }
-
-
-def print_tables(results: dict[str, Any]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console()
-    table = Table(title=f"(a) catalog projection over {results['events']:,} product events")
-    for heading, justify in (("path", "left"), ("events", "right"), ("seconds", "right"), ("events/s", "right")):
-        table.add_column(heading, justify=justify)  # type: ignore[arg-type]
-    for name, row in results["throughput"].items():
-        table.add_row(name, f"{row['events']:,}", f"{row['seconds']:.2f}", f"{row['events_per_second']:,}")
-    console.print(table)
-
-    lag = results["command_to_read_seconds"]
-    table = Table(title=f"(b) {lag['commands']} create-product commands: 202 → visible in the read API")
-    for heading in ("median s", "p95 s", "max s"):
-        table.add_column(heading, justify="right")
-    table.add_row(f"{lag['median']:.4f}", f"{lag['p95']:.4f}", f"{lag['max']:.4f}")
-    console.print(table)
-
-    table = Table(title="(c) peak Python memory (tracemalloc)")
-    table.add_column("path")
-    table.add_column("MiB", justify="right")
-    for name, size in results["peak_memory_bytes"].items():
-        table.add_row(name, f"{size / 2**20:.1f}")
-    console.print(table)
-
-    table = Table(title="ratios")
-    table.add_column("comparison")
-    table.add_column("ratio", justify="right")
-    for name, value in results["ratios"].items():
-        table.add_row(name, f"{value}x")
-    console.print(table)
-
-
-def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+def with_databases(work: Any) -> Any:
     databases = bench_databases()
     for database in databases:
         database.create()
@@ -112,21 +43,55 @@ def main() -> None:
         import django
 
         django.setup()
-        results = measure(
-            events=setting("BENCH_EVENTS", 100_000),
-            naive_events=setting("BENCH_NAIVE_EVENTS", 10_000),
-            commands=setting("BENCH_COMMANDS", 200),
-        )
-        results["ratios"] = ratios(results)
+        return work()
     finally:
         from django.db import connections
 
         connections.close_all()
         for database in databases:
             database.drop()
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print_tables(results)
-    print(f"written to {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}")
+
+
+def http(options: argparse.Namespace) -> None:
+    from benchmarks.http_part import RESULTS, run_http_part
+    from benchmarks.report import write_doc
+
+    scale = SCALES[options.scale]
+    seconds = options.seconds or (10.0 if scale.name == "full" else 5.0)
+    report = with_databases(
+        lambda: run_http_part(
+            scale,
+            rounds=options.rounds,
+            seconds=seconds,
+            profile_seconds=options.profile_seconds,
+            seed_niceness=options.seed_nice,
+        )
+    )
+    path = RESULTS / f"{scale.name}.json"
+    path.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"written to {path}", file=sys.stderr)
+    full, small = RESULTS / "full.json", RESULTS / "small.json"
+    shown = json.loads(full.read_text()) if full.exists() else report
+    compared = json.loads(small.read_text()) if small.exists() and shown["scale"]["name"] != "small" else None
+    write_doc(shown, compared)
+    print("docs/performance.md updated", file=sys.stderr)
+
+
+def rebuild() -> None:
+    from benchmarks.rebuild import run_rebuild_part
+
+    results = with_databases(run_rebuild_part)
+    REBUILD_RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"written to {REBUILD_RESULTS}", file=sys.stderr)
+
+
+def main() -> None:
+    options = arguments()
+    os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
+    if options.part in ("all", "http"):
+        http(options)
+    if options.part in ("all", "rebuild"):
+        rebuild()
 
 
 if __name__ == "__main__":

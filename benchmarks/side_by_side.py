@@ -1,0 +1,107 @@
+"""Run every row against the app and its baseline, alternating which goes first, in rounds of one run each."""
+
+import statistics
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import asdict
+from typing import Any
+
+from benchmarks.http_rows import Row
+from benchmarks.wrk import Load, Measured, run_wrk
+
+CONNECTIONS = 8
+WARM_UP_SECONDS = 2.0
+CATCH_UP_TIMEOUT = 300.0
+
+
+def check(base_url: str, load: Load) -> None:
+    """One request first, so that a 4xx/5xx is reported as such rather than measured as speed."""
+    body = load.bodies[0].encode() if load.bodies else None
+    request = urllib.request.Request(
+        base_url + load.paths[0], data=body, headers=dict(load.headers), method=load.method
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+    except urllib.error.HTTPError as error:
+        raise RuntimeError(f"{load.method} {load.paths[0]} answered {error.code}: {error.read()[:500]!r}") from error
+
+
+def wait_for_projections() -> float:
+    """After a write row: let the worker finish before the next row measures (seconds it took)."""
+    from projections import runner
+
+    started = time.monotonic()
+    while runner.read_position() < runner.head_position():
+        if time.monotonic() - started > CATCH_UP_TIMEOUT:
+            raise RuntimeError("the projections did not catch up after a write row")
+        time.sleep(0.2)
+    return time.monotonic() - started
+
+
+def measure_once(base_url: str, load: Load, seconds: float) -> Measured:
+    measured = run_wrk(base_url, load, seconds=seconds, connections=CONNECTIONS)
+    if measured.non_2xx_3xx or measured.socket_errors:
+        raise RuntimeError(
+            f"{load.paths[0]}: {measured.non_2xx_3xx} non-2xx and {measured.socket_errors} socket errors"
+        )
+    return measured
+
+
+def side_by_side(base_url: str, rows: list[Row], *, rounds: int, seconds: float) -> dict[str, dict[str, Any]]:
+    runs: dict[str, dict[str, list[Measured]]] = {row.key: {"app": [], "baseline": []} for row in rows}
+    for row in rows:
+        for load in (row.app, row.baseline):
+            if load is not None:
+                check(base_url, load)
+                run_wrk(base_url, load, seconds=WARM_UP_SECONDS, connections=CONNECTIONS)
+        if row.writes:
+            wait_for_projections()
+    for number in range(rounds):
+        for row in rows:
+            sides = [("app", row.app), ("baseline", row.baseline)]
+            for side, load in sides[:: -1 if number % 2 else 1]:
+                if load is None:
+                    continue
+                measured = measure_once(base_url, load, seconds)
+                runs[row.key][side].append(measured)
+                print(
+                    f"  round {number + 1}/{rounds} {row.key:<20} {side:<8} {measured.per_second:8.1f} req/s"
+                    f"  p50 {measured.p50_ms:6.1f} ms  p99 {measured.p99_ms:7.1f} ms",
+                    file=sys.stderr,
+                )
+                if row.writes:
+                    wait_for_projections()
+    return {row.key: summarize(row, runs[row.key]) for row in rows}
+
+
+def summary(runs: list[Measured]) -> dict[str, Any]:
+    rates = [run.per_second for run in runs]
+    return {
+        "req_per_s": round(statistics.median(rates), 1),
+        "req_per_s_range": [round(min(rates), 1), round(max(rates), 1)],
+        "p50_ms": round(statistics.median(run.p50_ms for run in runs), 2),
+        "p99_ms": round(statistics.median(run.p99_ms for run in runs), 2),
+        "p99_ms_worst": round(max(run.p99_ms for run in runs), 2),
+        "runs": [asdict(run) for run in runs],
+    }
+
+
+def summarize(row: Row, runs: dict[str, list[Measured]]) -> dict[str, Any]:
+    result: dict[str, Any] = {"title": row.title, "app": summary(runs["app"])}
+    if runs["baseline"]:
+        result["baseline"] = summary(runs["baseline"]) | {"title": row.baseline_title}
+        # Ratio per round (the two runs sat next to each other), then the median of those.
+        pairs = [a.per_second / b.per_second for a, b in zip(runs["app"], runs["baseline"], strict=True)]
+        result["vs_baseline"] = round(statistics.median(pairs), 3)
+        result["vs_baseline_range"] = [round(min(pairs), 3), round(max(pairs), 3)]
+    return result
+
+
+def add_ceiling_ratios(results: dict[str, dict[str, Any]]) -> None:
+    ceiling = results["ceiling"]["app"]["req_per_s"]
+    for key, result in results.items():
+        if key != "ceiling":
+            result["vs_ceiling"] = round(result["app"]["req_per_s"] / ceiling, 3)
