@@ -3,6 +3,8 @@
 from django.core.files.storage import default_storage
 from django.db import models
 
+from queries.search import CUSTOMER_SEARCH, PRODUCT_SEARCH
+
 
 class ProductView(models.Model):
     id = models.UUIDField(primary_key=True)
@@ -26,6 +28,8 @@ class ProductView(models.Model):
             models.Index(fields=["name"], name="product_name"),
             models.Index(fields=["created_at"], name="product_created"),
             models.Index(fields=["units_sold"], name="product_units_sold"),
+            models.Index(fields=["stock"], name="product_stock"),  # in_stock=true/false
+            *PRODUCT_SEARCH.indexes("product"),
         ]
 
     def __str__(self) -> str:
@@ -63,6 +67,7 @@ class CustomerView(models.Model):
             models.Index(fields=["created_at"], name="customer_created"),
             models.Index(fields=["total_spent"], name="customer_total_spent"),
             models.Index(fields=["orders_count"], name="customer_orders_count"),
+            *CUSTOMER_SEARCH.indexes("customer"),
         ]
 
     def __str__(self) -> str:

@@ -3,9 +3,7 @@
 from typing import Any
 
 from django import forms
-from django.contrib.postgres.search import SearchQuery, SearchVector
-from django.db import connections
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -13,23 +11,7 @@ from rest_framework.filters import OrderingFilter
 
 from config.integer_input import non_negative_int
 from queries.models import CustomerView, EventRecord, OrderView, ProductView
-
-
-def full_text(queryset: QuerySet, fields: tuple[str, ...], text: str) -> QuerySet:
-    """PostgreSQL: web-search syntax over a tsvector; SQLite (embedded mode): substring match."""
-    text = text.strip()
-    if not text:
-        return queryset
-    if connections[queryset.db].vendor == "postgresql":
-        vector = SearchVector(*fields, config="simple")
-        return queryset.annotate(search=vector).filter(
-            Q(search=SearchQuery(text, config="simple", search_type="websearch"))
-            | Q(**{f"{fields[0]}__icontains": text})
-        )
-    match = Q()
-    for field in fields:
-        match |= Q(**{f"{field}__icontains": text})
-    return queryset.filter(match)
+from queries.search import CUSTOMER_SEARCH, PRODUCT_SEARCH, RANK, full_text
 
 
 class ProductFilter(filters.FilterSet):
@@ -43,7 +25,7 @@ class ProductFilter(filters.FilterSet):
         fields: list[str] = []
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return full_text(queryset, ("sku", "name", "description"), value)
+        return full_text(queryset, PRODUCT_SEARCH, value)
 
     def filter_in_stock(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:
@@ -59,7 +41,7 @@ class CustomerFilter(filters.FilterSet):
         fields: list[str] = []
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return full_text(queryset, ("email", "name"), value)
+        return full_text(queryset, CUSTOMER_SEARCH, value)
 
 
 class OrderFilter(filters.FilterSet):
@@ -103,12 +85,15 @@ class EventFilter(filters.FilterSet):
 
 
 class StrictOrderingFilter(OrderingFilter):
-    """An ordering that is not on the list is a 400, not silently ignored."""
+    """An ordering that is not on the list is a 400, not silently ignored; a search without one is ranked."""
 
     def get_ordering(self, request, queryset, view):  # type: ignore[no-untyped-def]
         from rest_framework.exceptions import ValidationError
 
         params = request.query_params.get(self.ordering_param)
+        if not params and RANK in queryset.query.annotations:
+            # Best match first; the cursor's ties are broken by the newest first.
+            return (f"-{RANK}", "-created_at")
         if params:
             fields = [param.strip() for param in params.split(",")]
             valid = {item[0] for item in self.get_valid_fields(queryset, view, {"request": request})}
