@@ -6,6 +6,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -153,6 +155,16 @@ def machine(load_before: tuple[float, ...]) -> dict[str, Any]:
     }
 
 
+@contextmanager
+def stage(report: dict[str, Any], name: str) -> Iterator[None]:
+    """A later stage that fails is reported as failed; the rows measured before it are kept."""
+    try:
+        yield
+    except Exception as error:
+        print(f"{name} failed: {error!r}", file=sys.stderr)
+        report["errors"].append(f"{name}: {error!r}")
+
+
 def run_http_part(
     scale: Scale, *, rounds: int, seconds: float, profile_seconds: float, seed_niceness: int
 ) -> dict[str, Any]:
@@ -184,21 +196,21 @@ def run_http_part(
         print(f"measuring {len(table)} rows x {rounds} rounds on {server.url} …", file=sys.stderr)
         report["rows"] = side_by_side.side_by_side(server.url, table, rounds=rounds, seconds=seconds)
         side_by_side.add_ceiling_ratios(report["rows"])
+        report["errors"] = []
         rate = report["rows"]["create_order"]["app"]["req_per_s"] / 2
         print(f"command → read-visible at {rate:.0f} commands/s …", file=sys.stderr)
         headers = dict((HTTPS, ("Authorization", f"Token {token}")))
-        report["command_to_visible"] = visibility.command_to_visible(
-            server.url, headers, order_bodies(seeded), rate=rate, seconds=max(seconds, 10)
-        )
+        with stage(report, "command_to_visible"):
+            report["command_to_visible"] = visibility.command_to_visible(
+                server.url, headers, order_bodies(seeded), rate=rate, seconds=max(seconds, 10)
+            )
         side_by_side.wait_for_projections()
-        if profile_seconds:
-            by_key = {row.key: row for row in table}
-            report["profiles"] = {
-                key: profiling.profile(
-                    server, by_key[key].app, seconds=profile_seconds, output=RESULTS / f"profile-{key}-{scale.name}.txt"
-                )
-                for key in ("order_detail", "products_list")
-            }
+        by_key = {row.key: row for row in table}
+        for key in ("order_detail", "products_list") if profile_seconds else ():
+            with stage(report, f"profile {key}"):
+                output = RESULTS / f"profile-{key}-{scale.name}.txt"
+                profile = profiling.profile(server, by_key[key].app, seconds=profile_seconds, output=output)
+                report.setdefault("profiles", {})[key] = profile
     finally:
         server.stop()
         worker.stop()

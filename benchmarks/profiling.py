@@ -35,6 +35,7 @@ BUCKETS = (
     ),
     ("template rendering", ("django/template/",)),
     ("URL resolving", ("resolve (*django/urls/resolvers.py",)),
+    ("pool checkout (psycopg_pool getconn, with its check)", ("getconn (*psycopg_pool/pool.py",)),
     ("waiting on PostgreSQL (socket)", ("wait (*psycopg/connection.py",)),
     ("DRF view (dispatch)", ("dispatch (*rest_framework/views.py",)),
 )

@@ -113,6 +113,8 @@ def render(report: dict[str, Any], small: dict[str, Any] | None) -> str:
             f"visible after p50 {visible['visible_p50_ms']} ms / p99 {visible['visible_p99_ms']} ms "
             f"(max {visible['visible_max_ms']} ms).",
         ]
+    for error in report.get("errors", []):
+        parts += ["", f"**Failed in this run:** {error}"]
     parts += ["", "### Against the targets of issue 10", "", *target_table(report, small)]
     profiles = report.get("profiles")
     if profiles:

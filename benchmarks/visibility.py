@@ -22,9 +22,17 @@ class Client(threading.local):
         self.headers = headers
 
     def call(self, method: str, path: str, body: str | None = None) -> tuple[int, bytes]:
-        self.connection.request(method, path, body=body, headers=self.headers)
-        response = self.connection.getresponse()
-        return response.status, response.read()
+        """One request; once more on a fresh connection if the server had closed the idle one (keep-alive timeout)."""
+        for attempt in (1, 2):
+            try:
+                self.connection.request(method, path, body=body, headers=self.headers)
+                response = self.connection.getresponse()
+                return response.status, response.read()
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                self.connection.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
 
 def one_command(client: Client, body: str) -> tuple[float, float]:
