@@ -25,6 +25,16 @@ from rest_framework.views import APIView
 from commands.models import Customer, Order, OrderLine, Product
 
 
+def holding(permission: str) -> type[permissions.BasePermission]:
+    """The same check the app makes: the user holds `permission` (directly, through a group, as superuser)."""
+
+    class Holds(permissions.BasePermission):
+        def has_permission(self, request: Request, view: object) -> bool:
+            return bool(request.user.is_authenticated and request.user.has_perm(permission))
+
+    return Holds
+
+
 def minimal(request: HttpRequest) -> JsonResponse:
     """The ceiling: a Django view that answers a fixed JSON document."""
     return JsonResponse({"ok": True})
@@ -66,7 +76,7 @@ class NaiveOrderSerializer(serializers.ModelSerializer):
 class NaiveOrderDetail(generics.RetrieveAPIView):
     """GET /api/v1/orders/<id>/ the naive way: the order, its customer and its lines joined at query time."""
 
-    permission_classes = [permissions.IsAdminUser]
+    permission_classes = [holding("queries.view_orderview")]
     serializer_class = NaiveOrderSerializer
     queryset = Order.objects.select_related("customer").prefetch_related("lines")
 
@@ -92,7 +102,7 @@ class ByTotalSpent(CursorPagination):
 class NaiveCustomersByTotalSpent(generics.ListAPIView):
     """Customers by -total_spent with COUNT and SUM over their orders at query time."""
 
-    permission_classes = [permissions.IsAdminUser]
+    permission_classes = [holding("queries.view_customerview")]
     serializer_class = NaiveCustomerSerializerWithTotals
     pagination_class = ByTotalSpent
 
@@ -146,7 +156,7 @@ class PlainOrderInput(serializers.Serializer):
 class PlainCreateOrder(APIView):
     """The same order as create-order, in one transaction: no event log, no idempotency, no wake-up."""
 
-    permission_classes = [permissions.IsAdminUser]
+    permission_classes = [holding("commands.add_order")]
 
     def post(self, request: Request) -> Response:
         given = PlainOrderInput(data=request.data)

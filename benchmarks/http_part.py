@@ -76,13 +76,24 @@ def vacuum_analyze() -> None:
             raw.autocommit = previous
 
 
+# What an integrator's account holds to read every order and customer and to place orders (README: permissions).
+INTEGRATOR_PERMISSIONS = ("queries.view_orderview", "queries.view_customerview", "commands.add_order")
+
+
 def staff_token() -> str:
+    """A knox token of a staff user holding its permissions through a group, as an integrator's would."""
     from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group, Permission
     from knox.models import AuthToken
 
+    group = Group.objects.create(name=f"bench-integrators-{uuid.uuid4().hex[:8]}")
+    for name in INTEGRATOR_PERMISSIONS:
+        app_label, codename = name.split(".")
+        group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
     user = get_user_model().objects.create_user(
         username=f"bench-{uuid.uuid4().hex[:8]}", password=uuid.uuid4().hex, is_staff=True
     )
+    user.groups.add(group)
     return AuthToken.objects.create(user)[1]
 
 
