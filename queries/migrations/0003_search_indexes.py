@@ -14,7 +14,7 @@ from queries.search import PostgreSQLOnly
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('queries', '0001_initial'),
+        ('queries', '0002_product_image'),
     ]
 
     operations = [
