@@ -92,7 +92,7 @@ def seed_catalog(plan: ShopPlan, events: EventRows, totals: list[Totals]) -> Non
         created = plan.at(position)
         updated = plan.at(max(position, total.last_position))
         stock = INITIAL_STOCK - total.quantity
-        common = (product.id, product.sku, product.name, product.description, product.price, stock, created, updated)
+        common = (product.id, product.sku, product.name, product.description, product.price, stock, created, updated, "")
         products.append((*common, False, 1))
         views.append((*common, False, 1, currency, total.quantity))
         event = ProductCreated(
@@ -103,7 +103,7 @@ def seed_catalog(plan: ShopPlan, events: EventRows, totals: list[Totals]) -> Non
             stock=INITIAL_STOCK,
         )
         events.add(position, event, product.id, 1)
-    columns = ("id", "sku", "name", "description", "price", "stock", "created_at", "updated_at")
+    columns = ("id", "sku", "name", "description", "price", "stock", "created_at", "updated_at", "image")
     copy_rows(WRITE, Product, (*columns, "discontinued", "version"), products)
     copy_rows(READ, ProductView, (*columns, "deleted", "version", "currency", "units_sold"), views)
     events.flush()
