@@ -92,7 +92,8 @@ def seed_catalog(plan: ShopPlan, events: EventRows, totals: list[Totals]) -> Non
         created = plan.at(position)
         updated = plan.at(max(position, total.last_position))
         stock = INITIAL_STOCK - total.quantity
-        common = (product.id, product.sku, product.name, product.description, product.price, stock, created, updated, "")
+        image = ""
+        common = (product.id, product.sku, product.name, product.description, product.price, stock, created, updated, image)
         products.append((*common, False, 1))
         views.append((*common, False, 1, currency, total.quantity))
         event = ProductCreated(
