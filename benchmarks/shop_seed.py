@@ -92,8 +92,8 @@ def seed_catalog(plan: ShopPlan, events: EventRows, totals: list[Totals]) -> Non
         created = plan.at(position)
         updated = plan.at(max(position, total.last_position))
         stock = INITIAL_STOCK - total.quantity
-        image = ""
-        common = (product.id, product.sku, product.name, product.description, product.price, stock, created, updated, image)
+        common = (product.id, product.sku, product.name, product.description, product.price, stock)
+        common = (*common, created, updated, "")  # "": no image
         products.append((*common, False, 1))
         views.append((*common, False, 1, currency, total.quantity))
         event = ProductCreated(
