@@ -1,4 +1,4 @@
-"""Every response under /api/ is JSON, errors included; command errors map to api-v1.md's statuses."""
+"""Every response under /api/ is JSON, errors included; command errors map to docs/api.md's statuses."""
 
 import sys
 from typing import Any
@@ -32,7 +32,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, NotAllowed):
         return Response({"detail": exc.detail}, status=403)
     if isinstance(exc, ParseError):
-        # api-v1.md: every 400 has the shape {"<field>": ["message", ...]}; bad JSON belongs to no field.
+        # docs/api.md: every 400 has the shape {"<field>": ["message", ...]}; bad JSON belongs to no field.
         return Response({"non_field_errors": [str(exc.detail)]}, status=400)
     return drf_exception_handler(exc, context)
 

@@ -32,7 +32,7 @@ class ObtainTokenView(LoginView):
         return expiry.astimezone(UTC).isoformat()  # "+00:00", like every timestamp of the API
 
     def get_authenticate_header(self, request: Request) -> str:
-        # Without an authentication class DRF turns a 401 into a 403; api-v1.md promises 400 or 401.
+        # Without an authentication class DRF turns a 401 into a 403; docs/api.md promises 400 or 401.
         return "Token"
 
     @extend_schema(

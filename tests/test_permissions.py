@@ -1,4 +1,4 @@
-"""Who may call what (api-v1.md, the README's permission model): every endpoint against every role.
+"""Who may call what (docs/api.md, the README's permission model): every endpoint against every role.
 
 "Staff" is no role of its own: a user may do what their permissions (directly, through a group of
 `manage.py setup_groups`, or as superuser) allow, on the API exactly as in the admin. Refusals write nothing.

@@ -1,4 +1,4 @@
-"""Who may send which command (api-v1.md, column "who"; the README's permission model).
+"""Who may send which command (docs/api.md, column "who"; the README's permission model).
 
 "Staff" means a user holding the command's own Django permission, exactly as the admin checks it:
 `is_staff` only lets a user log in to the admin and grants nothing here; superusers hold every permission.

@@ -1,4 +1,4 @@
-"""The command catalogue of api-v1.md: body, handler, who may send it, where its result can be read."""
+"""The command catalogue of docs/api.md: body, handler, who may send it, where its result can be read."""
 
 import dataclasses
 from collections.abc import Callable

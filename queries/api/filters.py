@@ -1,4 +1,4 @@
-"""Query parameters of api-v1.md: filters, full-text search, orderings."""
+"""Query parameters of docs/api.md: filters, full-text search, orderings."""
 
 from typing import Any
 

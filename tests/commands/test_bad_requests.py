@@ -23,7 +23,7 @@ def error_paths(errors: Any, prefix: str = "") -> Iterator[str]:
         for index, item in enumerate(errors):
             yield from error_paths(item, f"{prefix}{index}.")
     else:
-        raise AssertionError(f"not the 400 body shape of api-v1.md: {errors!r}")
+        raise AssertionError(f"not the 400 body shape of docs/api.md: {errors!r}")
 
 
 BAD_REQUESTS = [

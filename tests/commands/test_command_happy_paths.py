@@ -18,7 +18,7 @@ ctx = CommandContext(command="test", actor="test")
 
 
 def accepted(response: Any, command: str, *, version: int, location: str | None) -> dict[str, Any]:
-    """Check the 202 body and Location of api-v1.md and that the body's position is the event's."""
+    """Check the 202 body and Location of docs/api.md and that the body's position is the event's."""
     assert response.status_code == 202, response.content
     assert response["Content-Type"] == "application/json"
     body = response.json()

@@ -1,4 +1,4 @@
-"""Customers, orders and the event feed: read-model meanings of api-v1.md."""
+"""Customers, orders and the event feed: read-model meanings of docs/api.md."""
 
 from decimal import Decimal
 

@@ -1,4 +1,4 @@
-"""/api/v1/schema/ describes every endpoint of api-v1.md; /api/v1/docs/ needs no CDN."""
+"""/api/v1/schema/ describes every endpoint of docs/api.md; /api/v1/docs/ needs no CDN."""
 
 import re
 
