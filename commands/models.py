@@ -18,10 +18,6 @@ class Aggregate(models.Model):
         abstract = True
 
 
-# The stock column is a 32-bit integer; the headroom above this cap absorbs units returned by cancellations.
-MAX_STOCK = 2_000_000_000
-
-
 class Product(Aggregate):
     sku = models.CharField(max_length=64, unique=True)
     name = models.CharField(max_length=200)

@@ -1,6 +1,5 @@
 """The shape of every command body (HTTP 400 when it does not fit)."""
 
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -16,9 +15,7 @@ from commands.credentials import (
     normalize_email,
     validate_new_password,
 )
-from commands.models import MAX_STOCK
-
-SKU_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
+from commands.rules import MAX_LINE_QUANTITY, MAX_ORDER_LINES, MAX_STOCK, SKU_MAX_LENGTH, SKU_RULE, sku_is_valid
 
 
 class TargetsAggregate(CommandInput):
@@ -85,15 +82,15 @@ class UpdateCustomerDetailsInput(TargetsAggregate):
 
 
 class CreateProductInput(CommandInput):
-    sku = StrictCharField(max_length=64)
+    sku = StrictCharField(max_length=SKU_MAX_LENGTH)
     name = StrictCharField(max_length=200)
     description = StrictCharField(required=False, allow_blank=True, default="", max_length=10_000)
     price = MoneyField(min_value=Decimal("0.01"))
     stock = StrictIntegerField(min_value=0, max_value=MAX_STOCK, required=False, default=0)
 
     def validate_sku(self, value: str) -> str:
-        if not SKU_PATTERN.fullmatch(value):
-            raise serializers.ValidationError("1 to 64 of the characters A-Z a-z 0-9 . _ -")
+        if not sku_is_valid(value):
+            raise serializers.ValidationError(SKU_RULE)
         return value
 
 
@@ -126,12 +123,12 @@ class AdjustStockInput(TargetsAggregate):
 
 class OrderLineInput(CommandInput):
     product_id = StrictUUIDField()
-    quantity = StrictIntegerField(min_value=1, max_value=1000)
+    quantity = StrictIntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
 
 
 class CreateOrderInput(CommandInput):
     customer_id = StrictUUIDField()
-    lines = OrderLineInput(many=True, allow_empty=False, max_length=100)  # type: ignore[call-arg]  # DRF passes it on
+    lines = OrderLineInput(many=True, allow_empty=False, max_length=MAX_ORDER_LINES)  # type: ignore[call-arg]  # DRF passes it on
 
     def validate_lines(self, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
         product_ids = [line["product_id"] for line in lines]

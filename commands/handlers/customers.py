@@ -18,8 +18,7 @@ from commands.event_log import CommandContext, atomic_command
 from commands.events import CustomerDetailsUpdated, CustomerRegistered
 from commands.handlers.recording import CommandResult, load_for_update, record
 from commands.models import Customer
-
-ADDRESS_FIELDS = ("line1", "line2", "city", "postal_code", "country")
+from commands.rules import ADDRESS_FIELDS
 
 
 def check_email_free(email: str, *, except_customer: uuid.UUID | None = None) -> None:

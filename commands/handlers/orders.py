@@ -19,8 +19,7 @@ from commands.event_log import CommandContext, atomic_command
 from commands.events import OrderCancelled, OrderPaid, OrderPlaced, OrderShipped
 from commands.handlers.recording import CommandResult, check_expected_version, load_for_update, record
 from commands.models import Customer, Order, OrderLine, OrderStatus, Product
-
-MAX_ORDER_TOTAL = Decimal("999999999999.99")  # what Order.total holds: 14 digits, 2 after the point
+from commands.rules import MAX_ORDER_TOTAL
 
 
 class LineInput(TypedDict):

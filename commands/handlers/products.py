@@ -7,7 +7,8 @@ from commands.errors import CommandRejected, OutOfRange, RejectionCode
 from commands.event_log import CommandContext, atomic_command
 from commands.events import ProductCreated, ProductDeleted, ProductUpdated, StockAdjusted
 from commands.handlers.recording import CommandResult, load_for_update, record
-from commands.models import MAX_STOCK, Product
+from commands.models import Product
+from commands.rules import MAX_STOCK
 
 
 def check_sku_free(sku: str) -> None:

@@ -6,11 +6,9 @@ from django import forms
 
 from commands.api.countries import ISO_COUNTRIES
 from commands.credentials import EmailAddressField
+from commands.rules import ADDRESS_FIELDS, missing_address_fields
 from queries.admin.product_forms import VersionedForm
 from queries.models import CustomerView
-
-ADDRESS_FIELDS = ("line1", "line2", "city", "postal_code", "country")
-REQUIRED_ADDRESS_FIELDS = ("line1", "city", "postal_code", "country")
 
 
 class CustomerDetailsForm(forms.Form):
@@ -31,10 +29,9 @@ class CustomerDetailsForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        if any(cleaned.get(field) for field in ADDRESS_FIELDS):
-            for field in REQUIRED_ADDRESS_FIELDS:
-                if not cleaned.get(field) and field not in self.errors:
-                    self.add_error(field, "Needed for an address (leave every address field empty for none).")
+        for field in missing_address_fields(cleaned):
+            if field not in self.errors:
+                self.add_error(field, "Needed for an address (leave every address field empty for none).")
         return cleaned
 
     def address(self) -> dict[str, str] | None:

@@ -5,15 +5,13 @@ from typing import Any
 
 from django import forms
 
-from commands.api.inputs import SKU_PATTERN
+from commands.rules import MAX_STOCK, SKU_MAX_LENGTH, SKU_RULE, sku_is_valid
 from queries.admin.product_images import ProductImageField
 from queries.models import ProductView
 
-MAX_STOCK = 2_000_000_000
-
 
 class CreateProductForm(forms.Form):
-    sku = forms.CharField(max_length=64, label="SKU", help_text="1 to 64 of the characters A-Z a-z 0-9 . _ -")
+    sku = forms.CharField(max_length=SKU_MAX_LENGTH, label="SKU", help_text=SKU_RULE)
     name = forms.CharField(max_length=200)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=10_000)
     price = forms.DecimalField(min_value=Decimal("0.01"), max_digits=12, decimal_places=2)
@@ -22,8 +20,8 @@ class CreateProductForm(forms.Form):
 
     def clean_sku(self) -> str:
         sku: str = self.cleaned_data["sku"]
-        if not SKU_PATTERN.fullmatch(sku):
-            raise forms.ValidationError("1 to 64 of the characters A-Z a-z 0-9 . _ -")
+        if not sku_is_valid(sku):
+            raise forms.ValidationError(SKU_RULE)
         return sku
 
 

@@ -15,13 +15,11 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from commands.handlers.orders import LineInput
+from commands.rules import MAX_LINE_QUANTITY, MAX_ORDER_LINES
 from commands.saved_carts import Quantities, change_saved_cart, load_saved_cart
 from queries.storefront.selectors import CartLine, products_by_id
 
 SESSION_KEY = "cart"
-# The create-order command's own limits: a cart that passes them never fails on shape.
-MAX_QUANTITY = 1000
-MAX_LINES = 100
 
 
 def merged(saved: Quantities, anonymous: Quantities) -> Quantities:
@@ -29,9 +27,9 @@ def merged(saved: Quantities, anonymous: Quantities) -> Quantities:
     result = dict(saved)
     for key, quantity in anonymous.items():
         if key in result:
-            result[key] = min(result[key] + quantity, MAX_QUANTITY)
-        elif len(result) < MAX_LINES:
-            result[key] = min(quantity, MAX_QUANTITY)
+            result[key] = min(result[key] + quantity, MAX_LINE_QUANTITY)
+        elif len(result) < MAX_ORDER_LINES:
+            result[key] = min(quantity, MAX_LINE_QUANTITY)
     return result
 
 
@@ -53,10 +51,10 @@ class Cart:
         return self.quantities.get(str(product_id), 0)
 
     def is_full_for(self, product_id: uuid.UUID) -> bool:
-        return str(product_id) not in self.quantities and len(self.quantities) >= MAX_LINES
+        return str(product_id) not in self.quantities and len(self.quantities) >= MAX_ORDER_LINES
 
     def set(self, product_id: uuid.UUID, quantity: int) -> None:
-        self._change(lambda quantities: {**quantities, str(product_id): min(quantity, MAX_QUANTITY)})
+        self._change(lambda quantities: {**quantities, str(product_id): min(quantity, MAX_LINE_QUANTITY)})
 
     def remove(self, product_id: uuid.UUID) -> None:
         self._change(lambda quantities: {key: n for key, n in quantities.items() if key != str(product_id)})

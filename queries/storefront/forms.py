@@ -9,10 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 from commands.api.countries import ISO_COUNTRIES
 from commands.credentials import EmailAddressField, validate_new_password
+from commands.rules import ADDRESS_FIELDS, MAX_LINE_QUANTITY, missing_address_fields
 from config.throttles import ThrottledLogin
 from config.token_revocation import RevokesApiTokensOnSave
 from queries.models import CustomerView
-from queries.storefront.cart import MAX_QUANTITY
 from queries.storefront.selectors import PRODUCT_ORDERINGS
 
 SORT_LABELS = {
@@ -22,8 +22,6 @@ SORT_LABELS = {
     "newest": _("Newest"),
     "popular": _("Best selling"),
 }
-ADDRESS_FIELDS = ("line1", "line2", "city", "postal_code", "country")
-REQUIRED_ADDRESS_FIELDS = ("line1", "city", "postal_code", "country")
 
 
 class CatalogFilterForm(forms.Form):
@@ -39,12 +37,12 @@ class CatalogFilterForm(forms.Form):
 
 
 class AddToCartForm(forms.Form):
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY, initial=1)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_LINE_QUANTITY, initial=1)
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
 class CartQuantityForm(forms.Form):
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_LINE_QUANTITY)
 
 
 class EmailLoginForm(ThrottledLogin, AuthenticationForm):
@@ -124,10 +122,9 @@ class AccountDetailsForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if any(data.get(field) for field in ADDRESS_FIELDS):
-            for field in REQUIRED_ADDRESS_FIELDS:
-                if not data.get(field) and field not in self.errors:
-                    self.add_error(field, _("Needed for a complete address."))
+        for field in missing_address_fields(data):
+            if field not in self.errors:
+                self.add_error(field, _("Needed for a complete address."))
         return data
 
     def address(self) -> dict[str, str] | None:

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from commands.models import MAX_STOCK
+from commands.rules import MAX_STOCK
 from tests.commands.command_api import ADDRESS, UNKNOWN, line, post_command, write_state
 from tests.factories import make_customer, make_product, place_order
 

@@ -15,7 +15,8 @@ from django.views.decorators.http import require_GET, require_POST
 from commands.errors import CommandError, CommandRejected, InvalidReference, RejectionCode
 from commands.event_log import CommandContext
 from commands.handlers.orders import place_order
-from queries.storefront.cart import MAX_QUANTITY, Cart
+from commands.rules import MAX_LINE_QUANTITY
+from queries.storefront.cart import Cart
 from queries.storefront.forms import AddToCartForm, CartQuantityForm
 from queries.storefront.read_your_writes import reads_own_writes, signup_in_progress, url_after
 from queries.storefront.selectors import CartLine, customer_for_user, product_or_404
@@ -40,7 +41,7 @@ def render_cart(
         "currency": next((line.product.currency for line in lines if line.product), ""),
         "refusal": refusal,
         "can_check_out": bool(lines) and not any(row["errors"] for row in rows),
-        "max_quantity": MAX_QUANTITY,
+        "max_quantity": MAX_LINE_QUANTITY,
     }
     return render(request, "storefront/cart.html", context, status=status)
 
@@ -86,8 +87,8 @@ def cart_add(request: HttpRequest, product_id: uuid.UUID) -> HttpResponse:
             request,
             _("Sorry, only %(stock)s of “%(name)s” left in stock.") % {"stock": product.stock, "name": product.name},
         )
-    elif wanted > MAX_QUANTITY:
-        messages.error(request, _("At most %(max)s of one product per order.") % {"max": MAX_QUANTITY})
+    elif wanted > MAX_LINE_QUANTITY:
+        messages.error(request, _("At most %(max)s of one product per order.") % {"max": MAX_LINE_QUANTITY})
     else:
         cart.set(product.pk, wanted)
         messages.success(request, _("Added “%(name)s” to your cart.") % {"name": product.name})
