@@ -18,12 +18,13 @@ class CommandError(Exception):
 
 
 class CommandRejected(CommandError):
-    """A business rule says no (HTTP 422)."""
+    """A business rule says no (HTTP 422); `field` names the input it concerns, where a form shows it."""
 
-    def __init__(self, code: RejectionCode, detail: str) -> None:
+    def __init__(self, code: RejectionCode, detail: str, *, field: str | None = None) -> None:
         super().__init__(detail)
         self.code = code
         self.detail = detail
+        self.field = field
 
 
 class AggregateNotFound(CommandError):

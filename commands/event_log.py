@@ -5,7 +5,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from django.db import connections, transaction
+from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
@@ -41,6 +41,19 @@ class CommandContext:
             "idempotency_key": self.idempotency_key,
         }
 
+    @classmethod
+    def for_user(cls, user: Any, *, command: str, idempotency_key: str = "") -> "CommandContext":
+        """The context of a command a person sends, from any screen: the actor is their login.
+
+        The correlation id is the request's (config/correlation.py), as for every context.
+        """
+        return cls(command=command, actor=actor_of(user), idempotency_key=idempotency_key)
+
+
+def actor_of(user: Any) -> str:
+    """The one spelling of who sent a command, in every event's metadata: `user:<pk>` or `anonymous`."""
+    return f"user:{user.pk}" if user is not None and user.is_authenticated else "anonymous"
+
 
 def append(event: DomainEvent, *, aggregate_id: uuid.UUID, version: int, context: CommandContext) -> Event:
     """Append one event to the log inside the caller's write transaction and announce it.
@@ -73,8 +86,3 @@ def serialize_appends(connection: BaseDatabaseWrapper) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_APPEND_LOCK_KEY])
-
-
-def atomic_command():  # type: ignore[no-untyped-def]
-    """The transaction every command handler runs in."""
-    return transaction.atomic(using=WRITE_DB)

@@ -1,7 +1,7 @@
 """The command catalogue of docs/api.md: body, handler, who may send it, where its result can be read."""
 
 import dataclasses
-from collections.abc import Callable
+from typing import Any
 
 from commands.api import inputs
 from commands.api.fields import CommandInput
@@ -13,22 +13,25 @@ from commands.api.permissions import (
     StaffOrSelfSignup,
 )
 from commands.handlers import customers, orders, products
-from commands.handlers.recording import CommandResult
+from commands.handlers.command import CommandHandler
 
 
 @dataclasses.dataclass(frozen=True)
 class CommandSpec:
-    name: str
     input: type[CommandInput]
-    handler: Callable[..., CommandResult]
+    handler: CommandHandler[Any]
     policy: CommandPolicy
     location: str | None
     summary: str
 
+    @property
+    def name(self) -> str:
+        """The handler's command name: declared once, beside the handler."""
+        return self.handler.name
+
 
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
-        "register-customer",
         inputs.RegisterCustomerInput,
         customers.register_customer,
         StaffOrSelfSignup("commands.add_customer"),
@@ -36,7 +39,6 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Register a customer; with `password` a login is created (username = email).",
     ),
     CommandSpec(
-        "update-customer-details",
         inputs.UpdateCustomerDetailsInput,
         customers.update_customer_details,
         StaffOrCustomerThemself("commands.change_customer", hide_others=True),
@@ -44,7 +46,6 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Change a customer's name, email, phone or address.",
     ),
     CommandSpec(
-        "create-product",
         inputs.CreateProductInput,
         products.create_product,
         StaffOnly("commands.add_product"),
@@ -52,7 +53,6 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Add a product to the catalog.",
     ),
     CommandSpec(
-        "update-product",
         inputs.UpdateProductInput,
         products.update_product,
         StaffOnly("commands.change_product"),
@@ -60,7 +60,6 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Change a product's name, description or price.",
     ),
     CommandSpec(
-        "delete-product",
         inputs.DeleteProductInput,
         products.delete_product,
         StaffOnly("commands.delete_product"),
@@ -68,7 +67,6 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Take a product out of the catalog; existing orders keep their snapshot.",
     ),
     CommandSpec(
-        "adjust-stock",
         inputs.AdjustStockInput,
         products.adjust_stock,
         StaffOnly("commands.adjust_stock"),
@@ -76,7 +74,6 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Add or remove units of stock; stock never goes below 0.",
     ),
     CommandSpec(
-        "create-order",
         inputs.CreateOrderInput,
         orders.place_order,
         StaffOrCustomerThemself("commands.add_order", hide_others=False),
@@ -84,7 +81,6 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Place an order: reserves stock for every line or none, snapshots prices.",
     ),
     CommandSpec(
-        "pay-order",
         inputs.PayOrderInput,
         orders.pay_order,
         StaffOnly("commands.pay_order"),
@@ -92,7 +88,6 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Mark a pending order paid.",
     ),
     CommandSpec(
-        "ship-order",
         inputs.ShipOrderInput,
         orders.ship_order,
         StaffOnly("commands.ship_order"),
@@ -100,7 +95,6 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Mark a paid order shipped.",
     ),
     CommandSpec(
-        "cancel-order",
         inputs.CancelOrderInput,
         orders.cancel_order,
         StaffOrOrderOwner("commands.cancel_order"),

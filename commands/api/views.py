@@ -17,7 +17,7 @@ from commands.api import idempotency
 from commands.api.permissions import StaffOrSelfSignup
 from commands.api.specs import COMMANDS, CommandSpec
 from commands.errors import RejectionCode
-from commands.event_log import WRITE_DB, CommandContext
+from commands.event_log import WRITE_DB, CommandContext, actor_of
 from config.api_errors import PayloadTooLarge
 from config.integer_input import non_negative_int
 from config.json_parser import BoundedJSONParser
@@ -53,14 +53,10 @@ CONFLICT = inline_serializer(
 DETAIL = inline_serializer("ErrorDetail", {"detail": serializers.CharField()})
 
 
-def actor_of(request: Request) -> str:
-    return f"user:{request.user.pk}" if request.user.is_authenticated else "anonymous"
-
-
 def key_owner(request: Request) -> str:
     """Whose Idempotency-Keys a request draws from: its user's; anonymous sign-ups' are per client address."""
     if request.user.is_authenticated:
-        return actor_of(request)
+        return actor_of(request.user)
     return f"anonymous:{client_ident(request)}"[:64]
 
 
@@ -101,9 +97,9 @@ class CommandView(APIView):
         command_input.is_valid(raise_exception=True)
         arguments = dict(command_input.validated_data)
         arguments.update(self.spec.policy.after(request, arguments))
-        context = CommandContext(
+        context = CommandContext.for_user(
+            request.user,
             command=self.spec.name,
-            actor=actor_of(request),
             idempotency_key=key or "",
         )
         # A unique-key race (same Idempotency-Key, same email or SKU) rolls back one writer; its retry

@@ -14,8 +14,9 @@ from commands.credentials import (
     validate_new_password,
 )
 from commands.errors import CommandRejected, InvalidFields, RejectionCode
-from commands.event_log import CommandContext, atomic_command
+from commands.event_log import CommandContext
 from commands.events import CustomerDetailsUpdated, CustomerRegistered
+from commands.handlers.command import command
 from commands.handlers.recording import CommandResult, load_for_update, record
 from commands.models import Customer
 from commands.rules import ADDRESS_FIELDS
@@ -29,7 +30,7 @@ def check_email_free(email: str, *, except_customer: uuid.UUID | None = None) ->
         customers = customers.exclude(pk=except_customer)
         users = users.exclude(customer__pk=except_customer)
     if customers.exists() or users.exists():
-        raise CommandRejected(RejectionCode.EMAIL_TAKEN, "This email address is already registered.")
+        raise CommandRejected(RejectionCode.EMAIL_TAKEN, "This email address is already registered.", field="email")
 
 
 def normalized_email(email: str, *, logs_in: bool) -> str:
@@ -54,6 +55,7 @@ def _set_address(customer: Customer, address: dict[str, str] | None) -> None:
         setattr(customer, f"address_{field}", address.get(field, ""))
 
 
+@command("register-customer")
 def register_customer(
     *,
     context: CommandContext,
@@ -66,23 +68,23 @@ def register_customer(
     email = normalized_email(email, logs_in=bool(password))
     if password:
         check_password_allowed(password, email=email, name=name)
-    with atomic_command():
-        check_email_free(email)
-        user = None
-        if password:
-            user = get_user_model().objects.create_user(username=email, email=email, password=password)
-        customer = Customer(id=uuid.uuid4(), email=email, name=name, phone=phone, user=user)
-        _set_address(customer, address)
-        event = CustomerRegistered(
-            email=email,
-            name=name,
-            phone=phone,
-            address=customer.address,
-            user_id=user.pk if user else None,
-        )
-        return record(customer, event, context)
+    check_email_free(email)
+    user = None
+    if password:
+        user = get_user_model().objects.create_user(username=email, email=email, password=password)
+    customer = Customer(id=uuid.uuid4(), email=email, name=name, phone=phone, user=user)
+    _set_address(customer, address)
+    event = CustomerRegistered(
+        email=email,
+        name=name,
+        phone=phone,
+        address=customer.address,
+        user_id=user.pk if user else None,
+    )
+    return record(customer, event, context)
 
 
+@command("update-customer-details")
 def update_customer_details(
     *,
     context: CommandContext,
@@ -91,21 +93,18 @@ def update_customer_details(
     **changes: Any,
 ) -> CommandResult:
     """`changes` holds any of name, email, phone, address; absent fields stay as they are."""
-    with atomic_command():
-        customer = load_for_update(
-            Customer.objects.all(), customer_id, expected_version=expected_version, label="customer"
-        )
-        if "email" in changes:
-            changes["email"] = normalized_email(changes["email"], logs_in=customer.user is not None)
-            check_email_free(changes["email"], except_customer=customer.pk)
-            if customer.user is not None:
-                customer.user.username = changes["email"]
-                customer.user.email = changes["email"]
-                customer.user.save(update_fields=["username", "email"])
-        for field in ("name", "email", "phone"):
-            if field in changes:
-                setattr(customer, field, changes[field])
-        if "address" in changes:
-            _set_address(customer, changes["address"])
-            changes["address"] = customer.address
-        return record(customer, CustomerDetailsUpdated(changes=changes), context)
+    customer = load_for_update(Customer.objects.all(), customer_id, expected_version=expected_version, label="customer")
+    if "email" in changes:
+        changes["email"] = normalized_email(changes["email"], logs_in=customer.user is not None)
+        check_email_free(changes["email"], except_customer=customer.pk)
+        if customer.user is not None:
+            customer.user.username = changes["email"]
+            customer.user.email = changes["email"]
+            customer.user.save(update_fields=["username", "email"])
+    for field in ("name", "email", "phone"):
+        if field in changes:
+            setattr(customer, field, changes[field])
+    if "address" in changes:
+        _set_address(customer, changes["address"])
+        changes["address"] = customer.address
+    return record(customer, CustomerDetailsUpdated(changes=changes), context)

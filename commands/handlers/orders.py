@@ -15,8 +15,9 @@ from commands.errors import (
     OutOfRange,
     RejectionCode,
 )
-from commands.event_log import CommandContext, atomic_command
+from commands.event_log import CommandContext
 from commands.events import OrderCancelled, OrderPaid, OrderPlaced, OrderShipped
+from commands.handlers.command import command
 from commands.handlers.recording import CommandResult, check_expected_version, load_for_update, record
 from commands.models import Customer, Order, OrderLine, OrderStatus, Product
 from commands.rules import MAX_ORDER_TOTAL
@@ -38,54 +39,53 @@ def check_order_state(order: Order, *allowed: OrderStatus, action: str) -> None:
         raise CommandRejected(RejectionCode.INVALID_STATE, f"A {order.status} order cannot be {action}.")
 
 
+@command("create-order")
 def place_order(*, context: CommandContext, customer_id: uuid.UUID, lines: Sequence[LineInput]) -> CommandResult:
-    with atomic_command():
-        if not Customer.objects.filter(pk=customer_id).exists():
-            raise InvalidReference({"customer_id": ["No customer has this id."]})
-        products = lock_products([line["product_id"] for line in lines])
-        missing = [
-            {} if line["product_id"] in products else {"product_id": ["No product has this id."]} for line in lines
-        ]
-        if any(missing):
-            raise InvalidReference({"lines": missing})
-        for line in lines:
-            product = products[line["product_id"]]
-            if product.discontinued:
-                raise CommandRejected(RejectionCode.PRODUCT_UNAVAILABLE, f"{product.sku} is no longer available.")
-            if product.stock < line["quantity"]:
-                raise CommandRejected(
-                    RejectionCode.INSUFFICIENT_STOCK,
-                    f"Only {product.stock} of {product.sku} left; {line['quantity']} requested.",
-                )
-        total = sum((products[line["product_id"]].price * line["quantity"] for line in lines), Decimal(0))
-        if total > MAX_ORDER_TOTAL:
-            raise OutOfRange({"lines": [f"The order total would exceed {MAX_ORDER_TOTAL}."]})
-        order = Order(id=uuid.uuid4(), customer_id=customer_id, currency=settings.SHOP_CURRENCY, total=total)
-        snapshot = []
-        for line in lines:
-            product = products[line["product_id"]]
-            product.stock -= line["quantity"]
-            product.updated_at = context.now
-            product.save(update_fields=["stock", "updated_at"])
-            snapshot.append(
-                {
-                    "product_id": product.pk,
-                    "sku": product.sku,
-                    "name": product.name,
-                    "unit_price": product.price,
-                    "quantity": line["quantity"],
-                }
+    if not Customer.objects.filter(pk=customer_id).exists():
+        raise InvalidReference({"customer_id": ["No customer has this id."]})
+    products = lock_products([line["product_id"] for line in lines])
+    missing = [{} if line["product_id"] in products else {"product_id": ["No product has this id."]} for line in lines]
+    if any(missing):
+        raise InvalidReference({"lines": missing})
+    for line in lines:
+        product = products[line["product_id"]]
+        if product.discontinued:
+            raise CommandRejected(RejectionCode.PRODUCT_UNAVAILABLE, f"{product.sku} is no longer available.")
+        if product.stock < line["quantity"]:
+            raise CommandRejected(
+                RejectionCode.INSUFFICIENT_STOCK,
+                f"Only {product.stock} of {product.sku} left; {line['quantity']} requested.",
             )
-        event = OrderPlaced(customer_id=customer_id, lines=snapshot, total=order.total, currency=order.currency)
-        result = record(order, event, context)
-        OrderLine.objects.bulk_create(OrderLine(order=order, **line) for line in snapshot)
-        return result
+    total = sum((products[line["product_id"]].price * line["quantity"] for line in lines), Decimal(0))
+    if total > MAX_ORDER_TOTAL:
+        raise OutOfRange({"lines": [f"The order total would exceed {MAX_ORDER_TOTAL}."]})
+    order = Order(id=uuid.uuid4(), customer_id=customer_id, currency=settings.SHOP_CURRENCY, total=total)
+    snapshot = []
+    for line in lines:
+        product = products[line["product_id"]]
+        product.stock -= line["quantity"]
+        product.updated_at = context.now
+        product.save(update_fields=["stock", "updated_at"])
+        snapshot.append(
+            {
+                "product_id": product.pk,
+                "sku": product.sku,
+                "name": product.name,
+                "unit_price": product.price,
+                "quantity": line["quantity"],
+            }
+        )
+    event = OrderPlaced(customer_id=customer_id, lines=snapshot, total=order.total, currency=order.currency)
+    result = record(order, event, context)
+    OrderLine.objects.bulk_create(OrderLine(order=order, **line) for line in snapshot)
+    return result
 
 
 def _order(order_id: uuid.UUID, expected_version: int | None) -> Order:
     return load_for_update(Order.objects.all(), order_id, expected_version=expected_version, label="order")
 
 
+@command("pay-order")
 def pay_order(
     *,
     context: CommandContext,
@@ -93,17 +93,15 @@ def pay_order(
     amount: Decimal | None = None,
     expected_version: int | None = None,
 ) -> CommandResult:
-    with atomic_command():
-        order = _order(order_id, expected_version)
-        check_order_state(order, OrderStatus.PENDING, action="paid")
-        if amount is not None and amount != order.total:
-            raise CommandRejected(
-                RejectionCode.AMOUNT_MISMATCH, f"The order total is {order.total:.2f}, not {amount:.2f}."
-            )
-        order.status = OrderStatus.PAID
-        return record(order, OrderPaid(customer_id=order.customer_id, amount=order.total), context)
+    order = _order(order_id, expected_version)
+    check_order_state(order, OrderStatus.PENDING, action="paid")
+    if amount is not None and amount != order.total:
+        raise CommandRejected(RejectionCode.AMOUNT_MISMATCH, f"The order total is {order.total:.2f}, not {amount:.2f}.")
+    order.status = OrderStatus.PAID
+    return record(order, OrderPaid(customer_id=order.customer_id, amount=order.total), context)
 
 
+@command("ship-order")
 def ship_order(
     *,
     context: CommandContext,
@@ -111,15 +109,15 @@ def ship_order(
     tracking_number: str = "",
     expected_version: int | None = None,
 ) -> CommandResult:
-    with atomic_command():
-        order = _order(order_id, expected_version)
-        check_order_state(order, OrderStatus.PAID, action="shipped")
-        order.status = OrderStatus.SHIPPED
-        order.tracking_number = tracking_number
-        event = OrderShipped(customer_id=order.customer_id, tracking_number=tracking_number)
-        return record(order, event, context)
+    order = _order(order_id, expected_version)
+    check_order_state(order, OrderStatus.PAID, action="shipped")
+    order.status = OrderStatus.SHIPPED
+    order.tracking_number = tracking_number
+    event = OrderShipped(customer_id=order.customer_id, tracking_number=tracking_number)
+    return record(order, event, context)
 
 
+@command("cancel-order")
 def cancel_order(
     *,
     context: CommandContext,
@@ -129,31 +127,30 @@ def cancel_order(
     as_customer: uuid.UUID | None = None,
 ) -> CommandResult:
     """`as_customer`: the customer asking, who may cancel only their own pending orders."""
-    with atomic_command():
-        order = Order.objects.select_for_update().filter(pk=order_id).first()
-        if order is None or (as_customer is not None and order.customer_id != as_customer):
-            raise AggregateNotFound("order")
-        check_expected_version(order, expected_version)
-        if as_customer is not None and order.status != OrderStatus.PENDING:
-            raise NotAllowed("Only pending orders can be cancelled by the customer; please contact us.")
-        check_order_state(order, OrderStatus.PENDING, OrderStatus.PAID, action="cancelled")
-        lines: list[dict[str, Any]] = [
-            {"product_id": product_id, "quantity": quantity}
-            for product_id, quantity in order.lines.values_list("product_id", "quantity")
-        ]
-        products = lock_products([line["product_id"] for line in lines])
-        for line in lines:
-            product = products[line["product_id"]]
-            product.stock += line["quantity"]
-            product.updated_at = context.now
-            product.save(update_fields=["stock", "updated_at"])
-        previous_status = order.status
-        order.status = OrderStatus.CANCELLED
-        event = OrderCancelled(
-            customer_id=order.customer_id,
-            previous_status=previous_status,
-            reason=reason,
-            total=order.total,
-            lines=lines,
-        )
-        return record(order, event, context)
+    order = Order.objects.select_for_update().filter(pk=order_id).first()
+    if order is None or (as_customer is not None and order.customer_id != as_customer):
+        raise AggregateNotFound("order")
+    check_expected_version(order, expected_version)
+    if as_customer is not None and order.status != OrderStatus.PENDING:
+        raise NotAllowed("Only pending orders can be cancelled by the customer; please contact us.")
+    check_order_state(order, OrderStatus.PENDING, OrderStatus.PAID, action="cancelled")
+    lines: list[dict[str, Any]] = [
+        {"product_id": product_id, "quantity": quantity}
+        for product_id, quantity in order.lines.values_list("product_id", "quantity")
+    ]
+    products = lock_products([line["product_id"] for line in lines])
+    for line in lines:
+        product = products[line["product_id"]]
+        product.stock += line["quantity"]
+        product.updated_at = context.now
+        product.save(update_fields=["stock", "updated_at"])
+    previous_status = order.status
+    order.status = OrderStatus.CANCELLED
+    event = OrderCancelled(
+        customer_id=order.customer_id,
+        previous_status=previous_status,
+        reason=reason,
+        total=order.total,
+        lines=lines,
+    )
+    return record(order, event, context)

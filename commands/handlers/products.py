@@ -4,8 +4,9 @@ import uuid
 from decimal import Decimal
 
 from commands.errors import CommandRejected, OutOfRange, RejectionCode
-from commands.event_log import CommandContext, atomic_command
+from commands.event_log import CommandContext
 from commands.events import ProductCreated, ProductDeleted, ProductUpdated, StockAdjusted
+from commands.handlers.command import command
 from commands.handlers.recording import CommandResult, load_for_update, record
 from commands.models import Product
 from commands.rules import MAX_STOCK
@@ -13,9 +14,10 @@ from commands.rules import MAX_STOCK
 
 def check_sku_free(sku: str) -> None:
     if Product.objects.filter(sku=sku).exists():
-        raise CommandRejected(RejectionCode.SKU_TAKEN, f"A product with SKU {sku!r} already exists.")
+        raise CommandRejected(RejectionCode.SKU_TAKEN, f"A product with SKU {sku!r} already exists.", field="sku")
 
 
+@command("create-product")
 def create_product(
     *,
     context: CommandContext,
@@ -27,13 +29,12 @@ def create_product(
     image: str = "",
 ) -> CommandResult:
     """`image`: the path of an image already in the default storage (the admin's upload stores it first)."""
-    with atomic_command():
-        check_sku_free(sku)
-        product = Product(
-            id=uuid.uuid4(), sku=sku, name=name, description=description, price=price, stock=stock, image=image
-        )
-        event = ProductCreated(sku=sku, name=name, description=description, price=price, stock=stock, image=image)
-        return record(product, event, context)
+    check_sku_free(sku)
+    product = Product(
+        id=uuid.uuid4(), sku=sku, name=name, description=description, price=price, stock=stock, image=image
+    )
+    event = ProductCreated(sku=sku, name=name, description=description, price=price, stock=stock, image=image)
+    return record(product, event, context)
 
 
 def _live_product(product_id: uuid.UUID, expected_version: int | None) -> Product:
@@ -45,6 +46,7 @@ def _live_product(product_id: uuid.UUID, expected_version: int | None) -> Produc
     )
 
 
+@command("update-product")
 def update_product(
     *,
     context: CommandContext,
@@ -56,27 +58,27 @@ def update_product(
     image: str | None = None,
 ) -> CommandResult:
     """`image`: a new stored image's path, or "" to remove the product's image."""
-    with atomic_command():
-        product = _live_product(product_id, expected_version)
-        changes = {
-            field: value
-            for field, value in (("name", name), ("description", description), ("price", price), ("image", image))
-            if value is not None
-        }
-        for field, value in changes.items():
-            setattr(product, field, value)
-        return record(product, ProductUpdated(changes=changes), context)
+    product = _live_product(product_id, expected_version)
+    changes = {
+        field: value
+        for field, value in (("name", name), ("description", description), ("price", price), ("image", image))
+        if value is not None
+    }
+    for field, value in changes.items():
+        setattr(product, field, value)
+    return record(product, ProductUpdated(changes=changes), context)
 
 
+@command("delete-product")
 def delete_product(
     *, context: CommandContext, product_id: uuid.UUID, expected_version: int | None = None
 ) -> CommandResult:
-    with atomic_command():
-        product = _live_product(product_id, expected_version)
-        product.discontinued = True
-        return record(product, ProductDeleted(sku=product.sku), context)
+    product = _live_product(product_id, expected_version)
+    product.discontinued = True
+    return record(product, ProductDeleted(sku=product.sku), context)
 
 
+@command("adjust-stock")
 def adjust_stock(
     *,
     context: CommandContext,
@@ -85,14 +87,14 @@ def adjust_stock(
     reason: str = "",
     expected_version: int | None = None,
 ) -> CommandResult:
-    with atomic_command():
-        product = _live_product(product_id, expected_version)
-        if product.stock + delta < 0:
-            raise CommandRejected(
-                RejectionCode.INSUFFICIENT_STOCK,
-                f"Stock of {product.sku} is {product.stock}; it cannot go down by {-delta}.",
-            )
-        if product.stock + delta > MAX_STOCK:
-            raise OutOfRange({"delta": [f"Stock of {product.sku} would exceed {MAX_STOCK}."]})
-        product.stock += delta
-        return record(product, StockAdjusted(delta=delta, stock=product.stock, reason=reason), context)
+    product = _live_product(product_id, expected_version)
+    if product.stock + delta < 0:
+        raise CommandRejected(
+            RejectionCode.INSUFFICIENT_STOCK,
+            f"Stock of {product.sku} is {product.stock}; it cannot go down by {-delta}.",
+            field="delta",
+        )
+    if product.stock + delta > MAX_STOCK:
+        raise OutOfRange({"delta": [f"Stock of {product.sku} would exceed {MAX_STOCK}."]})
+    product.stock += delta
+    return record(product, StockAdjusted(delta=delta, stock=product.stock, reason=reason), context)

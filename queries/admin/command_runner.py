@@ -1,31 +1,13 @@
-"""How the admin sends a command: as the logged-in staff user, through the handler, never a model save."""
+"""What the admin says about a command it sent (refused, or saved and maybe not shown yet), and the wait for it."""
 
 import time
-from collections.abc import Callable
-from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.http import HttpRequest
 
 from commands.errors import AggregateNotFound, CommandError, CommandRejected, InvalidReference, VersionConflict
-from commands.event_log import CommandContext
-from commands.handlers.recording import CommandResult
 from projections.runner import read_position
 
 POLL_SECONDS = 0.05
-
-
-def actor_of(user: AbstractBaseUser | AnonymousUser) -> str:
-    return f"user:{user.pk}"
-
-
-def send_command(
-    handler: Callable[..., CommandResult], *, request: HttpRequest, command: str, **arguments: Any
-) -> CommandResult:
-    """Run one command handler for the request's user; its CommandError subclasses propagate."""
-    context = CommandContext(command=command, actor=actor_of(request.user))
-    return handler(context=context, **arguments)
 
 
 def refusal_message(error: CommandError, *, label: str) -> str:

@@ -1,5 +1,6 @@
 """Forms for the customer commands; their shape rules match the command API's."""
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -59,11 +60,13 @@ class UpdateCustomerForm(CustomerDetailsForm, VersionedForm):
         }
         return cls(data, initial=initial)
 
-    def changes(self) -> dict[str, Any]:
-        """Only what the staff member changed; the address goes as a whole (or None to remove it)."""
+    def command_arguments(self, *, customer_id: uuid.UUID) -> dict[str, Any] | None:
+        """Only what the staff member changed (None: nothing); the address goes as a whole (or None to remove it)."""
         changes: dict[str, Any] = {
             field: self.cleaned_data[field] for field in ("email", "name", "phone") if field in self.changed_data
         }
         if any(field in self.changed_data for field in ADDRESS_FIELDS):
             changes["address"] = self.address()
-        return changes
+        if not changes:
+            return None
+        return {"customer_id": customer_id, "expected_version": self.cleaned_data["expected_version"], **changes}

@@ -3,23 +3,18 @@
 import uuid
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
 
-from commands.errors import CommandError, CommandRejected, InvalidFields, RejectionCode
 from commands.handlers import customers
-from commands.handlers.recording import CommandResult
-from queries.admin.command_pages import render_command_form, require_permissions
-from queries.admin.command_runner import refusal_message, saved_message, send_command, wait_until_projected
+from queries.admin.command_pages import CommandPage, command_form_view, require_permissions
 from queries.admin.customer_forms import RegisterCustomerForm, UpdateCustomerForm
-from queries.admin.read_only import CommandLink, ReadModelAdmin, admin_url
+from queries.admin.read_model_admin import CommandLink, ReadModelAdmin, admin_url
 from queries.models import CustomerView, OrderView
 
-# The orders projection keeps its own copy of names and emails; the admin waits for both.
-PROJECTIONS = ("customers", "orders")
 RECENT_ORDERS = 20
 
 
@@ -53,6 +48,8 @@ class HasLoginFilter(admin.SimpleListFilter):
 
 @admin.register(CustomerView)
 class CustomerViewAdmin(ReadModelAdmin):
+    # The orders projection keeps its own copy of names and emails; the admin waits for both.
+    projections = ("customers", "orders")
     list_display = ("name", "email", "phone", "orders_count", "total_spent", "last_order_at", "created_at")
     list_display_links = ("name", "email")
     list_filter = (HasOrdersFilter, HasLoginFilter)
@@ -109,61 +106,31 @@ class CustomerViewAdmin(ReadModelAdmin):
             "all_orders_url": reverse("admin:queries_orderview_changelist") + f"?customer_id={obj.pk}",
         }
 
-    def after_command(self, request: HttpRequest, result: CommandResult, done: str) -> HttpResponseRedirect:
-        projected = wait_until_projected(result.position, PROJECTIONS)
-        messages.success(request, saved_message(done, projected=projected))
-        if projected or CustomerView.objects.filter(pk=result.aggregate_id).exists():
-            return HttpResponseRedirect(admin_url(CustomerView, result.aggregate_id))
-        return HttpResponseRedirect(reverse("admin:queries_customerview_changelist"))
-
     def register_view(self, request: HttpRequest) -> HttpResponse:
         require_permissions(request, self, "commands.add_customer")
         form = RegisterCustomerForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                result = send_command(
-                    customers.register_customer,
-                    request=request,
-                    command="register-customer",
-                    **form.command_arguments(),
-                )
-            except CommandRejected as error:
-                form.add_error("email" if error.code == RejectionCode.EMAIL_TAKEN else None, error.detail)
-            else:
-                return self.after_command(request, result, f"Customer {form.cleaned_data['email']} registered.")
         intro = "Registers a customer without a login; they can sign up themselves to get one."
-        return render_command_form(
-            request, self, form=form, title="Register customer", submit_label="Register", intro=intro
+        return command_form_view(
+            self,
+            request,
+            form=form,
+            handler=customers.register_customer,
+            arguments=form.command_arguments,
+            done=lambda: f"Customer {form.cleaned_data['email']} registered.",
+            page=CommandPage(title="Register customer", submit_label="Register", intro=intro),
         )
 
     def edit_view(self, request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
         require_permissions(request, self, "commands.change_customer")
         customer = get_object_or_404(CustomerView, pk=customer_id)
         form = UpdateCustomerForm.for_customer(customer, request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            changes = form.changes()
-            if not changes:
-                messages.info(request, "Nothing changed.")
-                return HttpResponseRedirect(admin_url(CustomerView, customer.pk))
-            try:
-                result = send_command(
-                    customers.update_customer_details,
-                    request=request,
-                    command="update-customer-details",
-                    customer_id=customer.pk,
-                    expected_version=form.cleaned_data["expected_version"],
-                    **changes,
-                )
-            except CommandRejected as error:
-                form.add_error("email" if error.code == RejectionCode.EMAIL_TAKEN else None, error.detail)
-            except InvalidFields as error:  # an email too long to log in with, for a customer who logs in
-                for field, field_errors in error.errors.items():
-                    form.add_error(field if field in form.fields else None, field_errors)
-            except CommandError as error:
-                form.add_error(None, refusal_message(error, label="customer"))
-            else:
-                return self.after_command(request, result, f"Details of {customer.email} saved.")
         intro = "They log in with their email: changing it changes their login too." if customer.user_id else ""
-        return render_command_form(
-            request, self, form=form, title=f"Edit {customer.name}", submit_label="Save", original=customer, intro=intro
+        return command_form_view(
+            self,
+            request,
+            form=form,
+            handler=customers.update_customer_details,
+            arguments=lambda: form.command_arguments(customer_id=customer.pk),
+            done=lambda: f"Details of {customer.email} saved.",
+            page=CommandPage(title=f"Edit {customer.name}", submit_label="Save", original=customer, intro=intro),
         )

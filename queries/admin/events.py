@@ -9,7 +9,7 @@ from django.utils.html import format_html
 
 from commands.events import EVENT_TYPES
 from config.integer_input import non_negative_int
-from queries.admin.read_only import ReadModelAdmin, admin_link, short_id
+from queries.admin.read_model_admin import ReadModelAdmin, admin_link, short_id
 from queries.models import CustomerView, EventRecord, OrderView, ProductView
 
 READ_MODEL_OF = {"product": ProductView, "customer": CustomerView, "order": OrderView}

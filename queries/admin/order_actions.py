@@ -13,9 +13,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from commands.errors import CommandError
 from commands.handlers import orders
-from commands.handlers.recording import CommandResult
-from queries.admin.command_runner import refusal_message, send_command, wait_until_projected
-from queries.admin.read_only import short_id
+from commands.handlers.command import CommandHandler
+from queries.admin.command_runner import refusal_message, wait_until_projected
+from queries.admin.read_model_admin import short_id
 from queries.models import OrderView
 
 MAX_ORDERS_PER_ACTION = 500
@@ -25,15 +25,14 @@ RETURN_TO = "return_to"
 
 @dataclasses.dataclass(frozen=True)
 class BulkCommand:
-    name: str  # the command's name, as in the event metadata
-    handler: Callable[..., CommandResult]
+    handler: CommandHandler[Any]
     done: str  # "paid": "Order 1a2b3c4d paid."
     verb: str  # "pay": "1 order could not pay"
 
 
-PAY = BulkCommand("pay-order", orders.pay_order, done="paid", verb="be paid")
-SHIP = BulkCommand("ship-order", orders.ship_order, done="shipped", verb="be shipped")
-CANCEL = BulkCommand("cancel-order", orders.cancel_order, done="cancelled", verb="be cancelled")
+PAY = BulkCommand(orders.pay_order, done="paid", verb="be paid")
+SHIP = BulkCommand(orders.ship_order, done="shipped", verb="be shipped")
+CANCEL = BulkCommand(orders.cancel_order, done="cancelled", verb="be cancelled")
 
 
 def selected_orders(request: HttpRequest, queryset: QuerySet[OrderView]) -> list[OrderView] | None:
@@ -62,9 +61,7 @@ def run_for_each(
     for order in chosen:
         label = f"Order {short_id(order.pk)} ({order.customer_name})"
         try:
-            result = send_command(
-                command.handler, request=request, command=command.name, order_id=order.pk, **arguments(order)
-            )
+            result = command.handler.send(request.user, order_id=order.pk, **arguments(order))
         except CommandError as error:
             refused += 1
             messages.error(request, f"{label} could not {command.verb}: {refusal_message(error, label='order')}")

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from commands.models import OrderStatus
 from queries.admin.order_actions import RETURN_TO, cancel_orders, pay_orders, ship_orders
-from queries.admin.read_only import ReadModelAdmin, admin_link, admin_url, short_id
+from queries.admin.read_model_admin import ReadModelAdmin, admin_link, admin_url, short_id
 from queries.models import CustomerView, OrderView, ProductView
 
 

@@ -1,4 +1,4 @@
-"""Forms for the catalog commands; their shape rules match the command API's."""
+"""Forms for the catalog commands; their shape rules are commands/rules.py's, as the command API's are."""
 
 from decimal import Decimal
 from typing import Any
@@ -6,8 +6,8 @@ from typing import Any
 from django import forms
 
 from commands.rules import MAX_STOCK, SKU_MAX_LENGTH, SKU_RULE, sku_is_valid
-from queries.admin.product_images import ProductImageField
-from queries.models import ProductView
+from queries.admin.command_pages import VersionedForm
+from queries.admin.product_images import ProductImageField, discard_product_image, store_product_image
 
 
 class CreateProductForm(forms.Form):
@@ -24,29 +24,20 @@ class CreateProductForm(forms.Form):
             raise forms.ValidationError(SKU_RULE)
         return sku
 
-
-class VersionedForm(forms.Form):
-    """Carries the version the staff member saw, so a concurrent change is refused, not overwritten."""
-
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    def command_arguments(self) -> dict[str, Any]:
+        """The command names the image by its stored path, so an upload is stored first."""
+        arguments = dict(self.cleaned_data)
+        upload = arguments.pop("image")
+        return {**arguments, "image": store_product_image(upload) if upload else ""}
 
 
 class EditProductForm(VersionedForm):
+    edits = ("name", "description", "price")
     name = forms.CharField(max_length=200)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=10_000)
     price = forms.DecimalField(min_value=Decimal("0.01"), max_digits=12, decimal_places=2)
     image = ProductImageField(label="New image")
     remove_image = forms.BooleanField(required=False, help_text="Show the placeholder instead of the current image.")
-
-    @classmethod
-    def for_product(cls, product: ProductView, data: Any = None, files: Any = None) -> "EditProductForm":
-        initial = {
-            "name": product.name,
-            "description": product.description,
-            "price": product.price,
-            "expected_version": product.version,
-        }
-        return cls(data, files, initial=initial)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -54,10 +45,20 @@ class EditProductForm(VersionedForm):
             self.add_error("remove_image", "Either upload a new image or remove the current one, not both.")
         return data
 
-    def changes(self) -> dict[str, Any]:
-        """Only what the staff member changed goes into the command (and so into the event)."""
-        fields = ("name", "description", "price")  # the image is stored first, then named by the view
-        return {field: self.cleaned_data[field] for field in fields if field in self.changed_data}
+    def command_arguments(self, *, current_image: str) -> dict[str, Any] | None:
+        """Only what the staff member changed goes into the command (and so into the event); None: nothing."""
+        changes = self.changed()
+        if self.cleaned_data["remove_image"] and current_image:
+            changes["image"] = ""
+        if self.cleaned_data["image"]:
+            changes["image"] = store_product_image(self.cleaned_data["image"])
+        return {"expected_version": self.cleaned_data["expected_version"], **changes} if changes else None
+
+
+def discard_stored_image(arguments: dict[str, Any]) -> None:
+    """A refused command refers to no image: the one stored for it goes."""
+    if arguments.get("image"):
+        discard_product_image(arguments["image"])
 
 
 class AdjustStockForm(forms.Form):

@@ -41,7 +41,7 @@ def stock_url(product_id):
 
 
 def delete_url(product_id):
-    return reverse("admin:queries_productview_discontinue", args=[product_id])
+    return reverse("admin:queries_productview_delete_product", args=[product_id])
 
 
 def change_url(product_id):
@@ -76,7 +76,7 @@ def instant_projection(monkeypatch):
         runner.run_all()
         return original(position, projections)
 
-    monkeypatch.setattr("queries.admin.products.wait_until_projected", project_then_wait)
+    monkeypatch.setattr(command_runner, "wait_until_projected", project_then_wait)
 
 
 def test_add_product_lands_on_its_page_once_projected(instant_projection):

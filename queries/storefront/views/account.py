@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from commands.errors import CommandRejected, RejectionCode, VersionConflict
-from commands.event_log import CommandContext
 from commands.handlers.customers import register_customer, update_customer_details
 from config.throttles import PasswordResetThrottle, SignupThrottle, too_many_reset_requests
 from config.token_revocation import StorefrontPasswordChangeForm
@@ -61,8 +60,8 @@ def signup(request: HttpRequest) -> HttpResponse:
             form.add_error(None, too_many_sign_ups(throttle.wait()))
             return render(request, "storefront/account/signup.html", {"form": form}, status=429)
         try:
-            result = register_customer(
-                context=CommandContext(command="register-customer", actor="anonymous"),
+            result = register_customer.send(
+                request.user,
                 email=data["email"],
                 name=data["name"],
                 password=data["password1"],
@@ -180,8 +179,8 @@ def account(request: HttpRequest) -> HttpResponse:
             messages.info(request, _("Nothing to change."))
             return redirect("storefront:account")
         try:
-            result = update_customer_details(
-                context=CommandContext(command="update-customer-details", actor=f"user:{request.user.pk}"),
+            result = update_customer_details.send(
+                request.user,
                 customer_id=customer.pk,
                 expected_version=form.cleaned_data["version"],
                 **changes,

@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from commands.errors import CommandError, CommandRejected, InvalidReference, RejectionCode
-from commands.event_log import CommandContext
 from commands.handlers.orders import place_order
 from commands.rules import MAX_LINE_QUANTITY
 from queries.storefront.cart import Cart
@@ -133,9 +132,8 @@ def checkout(request: HttpRequest) -> HttpResponse:
     if not len(cart):
         messages.error(request, _("Your cart is empty."))
         return redirect("storefront:cart")
-    context = CommandContext(command="create-order", actor=f"user:{request.user.pk}")
     try:
-        result = place_order(context=context, customer_id=customer.pk, lines=cart.order_lines())
+        result = place_order.send(request.user, customer_id=customer.pk, lines=cart.order_lines())
     except CommandError as refusal:
         return render_cart(request, refusal=refusal_message(refusal), status=422)
     cart.clear()

@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from commands.errors import AggregateNotFound, CommandRejected, NotAllowed, VersionConflict
-from commands.event_log import CommandContext
 from commands.handlers.orders import cancel_order
 from config.integer_input import non_negative_int
 from queries.models import CustomerView
@@ -73,8 +72,8 @@ def order_cancel(request: HttpRequest, order_id: uuid.UUID) -> HttpResponse:
     order_page = reverse("storefront:order", args=[order_id])
     version = request.POST.get("version", "")
     try:
-        result = cancel_order(
-            context=CommandContext(command="cancel-order", actor=f"user:{request.user.pk}"),
+        result = cancel_order.send(
+            request.user,
             order_id=order_id,
             reason="cancelled by the customer",
             expected_version=non_negative_int(version),

@@ -48,6 +48,8 @@ class ReadModelAdmin(admin.ModelAdmin):
     shows_history: ClassVar[bool] = True
     # Which column a pasted UUID is looked up in.
     id_search_field: ClassVar[str] = "pk"
+    # The projections that write this page's rows: a command form waits for them before showing its effect.
+    projections: ClassVar[tuple[str, ...]] = ()
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
