@@ -1,5 +1,7 @@
 """Denormalized read models, written only by projections, served by the query API, admin and storefront."""
 
+from typing import Any
+
 from django.core.files.storage import default_storage
 from django.db import models
 
@@ -72,6 +74,13 @@ class CustomerView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
+
+    @classmethod
+    def of_user(cls, user: Any) -> "CustomerView | None":
+        """The customer behind a login, or None (anonymous, a staff login, or a sign-up not projected yet)."""
+        if user is None or not user.is_authenticated:
+            return None
+        return cls.objects.filter(user_id=user.pk).first()
 
 
 class OrderView(models.Model):

@@ -19,11 +19,10 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from commands.api.specs import COMMANDS as CATALOGUE
-from commands.event_log import CommandContext
 from commands.handlers import orders
 from projections import runner
 from tests.commands.command_api import PASSWORD, make_shopper, post_command, write_state
-from tests.factories import make_product, place_order
+from tests.factories import context, make_product, place_order
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 # support / catalog: staff users in that group; no_group: a staff user in none; clerk: not staff, holding
@@ -73,7 +72,7 @@ def world() -> World:
     product = make_product(stock=50)
     pending_a = place_order(a.customer_id, (product, 1)).aggregate_id
     paid_a = place_order(a.customer_id, (product, 1)).aggregate_id
-    orders.pay_order(context=CommandContext(command="pay-order"), order_id=paid_a)
+    orders.pay_order(context=context(), order_id=paid_a)
     order_b = place_order(b.customer_id, (product, 1)).aggregate_id
     runner.run_all()
     return World(

@@ -1,6 +1,5 @@
 """Forms for the customer commands; their shape rules match the command API's."""
 
-import uuid
 from typing import Any
 
 from django import forms
@@ -8,7 +7,7 @@ from django import forms
 from commands.api.countries import ISO_COUNTRIES
 from commands.credentials import EmailAddressField
 from commands.rules import ADDRESS_FIELDS, missing_address_fields
-from queries.admin.product_forms import VersionedForm
+from queries.admin.command_pages import VersionedForm
 from queries.models import CustomerView
 
 
@@ -48,25 +47,16 @@ class RegisterCustomerForm(CustomerDetailsForm):
 
 
 class UpdateCustomerForm(CustomerDetailsForm, VersionedForm):
+    edits = ("email", "name", "phone")
+
     @classmethod
     def for_customer(cls, customer: CustomerView, data: Any = None) -> "UpdateCustomerForm":
         address = customer.address or {}
-        initial = {
-            "email": customer.email,
-            "name": customer.name,
-            "phone": customer.phone,
-            "expected_version": customer.version,
-            **{field: address.get(field, "") for field in ADDRESS_FIELDS},
-        }
-        return cls(data, initial=initial)
+        return cls.for_row(customer, data, **{field: address.get(field, "") for field in ADDRESS_FIELDS})
 
-    def command_arguments(self, *, customer_id: uuid.UUID) -> dict[str, Any] | None:
+    def command_arguments(self) -> dict[str, Any] | None:
         """Only what the staff member changed (None: nothing); the address goes as a whole (or None to remove it)."""
-        changes: dict[str, Any] = {
-            field: self.cleaned_data[field] for field in ("email", "name", "phone") if field in self.changed_data
-        }
+        changes = self.changed()
         if any(field in self.changed_data for field in ADDRESS_FIELDS):
             changes["address"] = self.address()
-        if not changes:
-            return None
-        return {"customer_id": customer_id, "expected_version": self.cleaned_data["expected_version"], **changes}
+        return {"expected_version": self.cleaned_data["expected_version"], **changes} if changes else None

@@ -18,32 +18,39 @@ from queries.models import CustomerView, OrderView
 RECENT_ORDERS = 20
 
 
-class HasOrdersFilter(admin.SimpleListFilter):
-    title = "orders"
-    parameter_name = "has_orders"
+class YesNoFilter(admin.SimpleListFilter):
+    """A filter with the two choices "yes" and "no", labelled by `labels`."""
+
+    labels: tuple[str, str]
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        return [("yes", "Has ordered"), ("no", "Never ordered")]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if self.value() == "yes":
-            return queryset.filter(orders_count__gt=0)
-        if self.value() == "no":
-            return queryset.filter(orders_count=0)
-        return queryset
-
-
-class HasLoginFilter(admin.SimpleListFilter):
-    title = "login"
-    parameter_name = "has_login"
-
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        return [("yes", "Can log in"), ("no", "No login")]
+        return [("yes", self.labels[0]), ("no", self.labels[1])]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if self.value() in ("yes", "no"):
-            return queryset.filter(user_id__isnull=self.value() == "no")
+            return self.filter(queryset, yes=self.value() == "yes")
         return queryset
+
+    def filter(self, queryset: QuerySet, *, yes: bool) -> QuerySet:
+        raise NotImplementedError
+
+
+class HasOrdersFilter(YesNoFilter):
+    title = "orders"
+    parameter_name = "has_orders"
+    labels = ("Has ordered", "Never ordered")
+
+    def filter(self, queryset: QuerySet, *, yes: bool) -> QuerySet:
+        return queryset.filter(orders_count__gt=0) if yes else queryset.filter(orders_count=0)
+
+
+class HasLoginFilter(YesNoFilter):
+    title = "login"
+    parameter_name = "has_login"
+    labels = ("Can log in", "No login")
+
+    def filter(self, queryset: QuerySet, *, yes: bool) -> QuerySet:
+        return queryset.filter(user_id__isnull=not yes)
 
 
 @admin.register(CustomerView)
@@ -130,7 +137,8 @@ class CustomerViewAdmin(ReadModelAdmin):
             request,
             form=form,
             handler=customers.update_customer_details,
-            arguments=lambda: form.command_arguments(customer_id=customer.pk),
+            target={"customer_id": customer.pk},
+            arguments=form.command_arguments,
             done=lambda: f"Details of {customer.email} saved.",
             page=CommandPage(title=f"Edit {customer.name}", submit_label="Save", original=customer, intro=intro),
         )

@@ -9,34 +9,26 @@ from django.utils.html import format_html
 
 from commands.events import EVENT_TYPES
 from config.integer_input import non_negative_int
-from queries.admin.read_model_admin import ReadModelAdmin, admin_link, short_id
+from queries.admin.read_model_admin import FixedChoicesFilter, ReadModelAdmin, admin_link, short_id
 from queries.models import CustomerView, EventRecord, OrderView, ProductView
 
 READ_MODEL_OF = {"product": ProductView, "customer": CustomerView, "order": OrderView}
 
 
-class EventTypeFilter(admin.SimpleListFilter):
-    """Fixed choices: Django's default would SELECT DISTINCT type over the whole feed."""
-
+class EventTypeFilter(FixedChoicesFilter):
     title = "event type"
     parameter_name = "type"
 
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+    def choices_known(self) -> list[tuple[str, str]]:
         return [(name, name) for name in EVENT_TYPES]
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        return queryset.filter(type=self.value()) if self.value() else queryset
 
-
-class AggregateTypeFilter(admin.SimpleListFilter):
+class AggregateTypeFilter(FixedChoicesFilter):
     title = "aggregate"
     parameter_name = "aggregate_type"
 
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+    def choices_known(self) -> list[tuple[str, str]]:
         return [(name, name) for name in READ_MODEL_OF]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        return queryset.filter(aggregate_type=self.value()) if self.value() else queryset
 
 
 @admin.register(EventRecord)

@@ -112,41 +112,38 @@ def pay_orders(model_admin: admin.ModelAdmin, request: HttpRequest, queryset: Qu
 
 @admin.action(description="Ship selected orders", permissions=["ship"])
 def ship_orders(model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-    chosen = selected_orders(request, queryset)
-    if chosen is None:
-        return None
-    if request.POST.get("post") != "yes":
-        return confirmation_page(
-            model_admin,
-            request,
-            chosen,
-            action="ship_orders",
-            title="Ship orders",
-            submit_label="Ship",
-            asks_tracking=True,
-        )
-    return run_for_each(
-        request,
-        chosen,
-        SHIP,
-        lambda order: {"tracking_number": request.POST.get(f"tracking_{order.pk}", "").strip()[:100]},
-    )
+    def tracking_number(order: OrderView) -> dict[str, Any]:
+        return {"tracking_number": request.POST.get(f"tracking_{order.pk}", "").strip()[:100]}
+
+    page = {"action": "ship_orders", "title": "Ship orders", "submit_label": "Ship", "asks_tracking": True}
+    return confirm_then_run(model_admin, request, queryset, SHIP, tracking_number, page=page)
 
 
 @admin.action(description="Cancel selected orders", permissions=["cancel"])
 def cancel_orders(model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+    reason = request.POST.get("reason", "").strip()[:500]
+    page = {
+        "action": "cancel_orders",
+        "title": "Cancel orders",
+        "submit_label": "Yes, cancel them",
+        "asks_reason": True,
+    }
+    return confirm_then_run(model_admin, request, queryset, CANCEL, lambda order: {"reason": reason}, page=page)
+
+
+def confirm_then_run(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet,
+    command: BulkCommand,
+    arguments: Callable[[OrderView], dict[str, Any]],
+    *,
+    page: dict[str, Any],
+) -> HttpResponse | None:
+    """First the confirmation page (which asks for what the command needs), then the command for each order."""
     chosen = selected_orders(request, queryset)
     if chosen is None:
         return None
     if request.POST.get("post") != "yes":
-        return confirmation_page(
-            model_admin,
-            request,
-            chosen,
-            action="cancel_orders",
-            title="Cancel orders",
-            submit_label="Yes, cancel them",
-            asks_reason=True,
-        )
-    reason = request.POST.get("reason", "").strip()[:500]
-    return run_for_each(request, chosen, CANCEL, lambda order: {"reason": reason})
+        return confirmation_page(model_admin, request, chosen, **page)
+    return run_for_each(request, chosen, command, arguments)

@@ -27,6 +27,22 @@ def short_id(value: uuid.UUID | str) -> str:
     return str(value)[:8]
 
 
+class FixedChoicesFilter(admin.SimpleListFilter):
+    """A filter on the column `parameter_name` whose choices are known in advance.
+
+    Django's default would SELECT DISTINCT that column over the whole table on each page load.
+    """
+
+    def choices_known(self) -> list[tuple[str, str]]:
+        raise NotImplementedError
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return self.choices_known()
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(**{str(self.parameter_name): self.value()}) if self.value() else queryset
+
+
 @dataclasses.dataclass(frozen=True)
 class CommandLink:
     """A button on a read-model page that opens a command form."""

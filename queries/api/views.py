@@ -68,7 +68,8 @@ class OwnRecordsViewSet(ReadOnlyViewSet):
         return queryset.filter(**{self.owner_field: self.own_customer_id()})
 
     def own_customer_id(self) -> object:
-        return CustomerView.objects.filter(user_id=self.request.user.pk).values_list("pk", flat=True).first()
+        customer = CustomerView.of_user(self.request.user)
+        return customer.pk if customer is not None else None
 
 
 class CustomerViewSet(OwnRecordsViewSet):

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from queries.api.filters import ProductFilter
-from queries.models import CustomerView, OrderView, ProductView
+from queries.models import OrderView, ProductView
 
 PRODUCTS_PER_PAGE = 12
 ORDERS_PER_PAGE = 20
@@ -59,13 +59,6 @@ def product_or_404(product_id: uuid.UUID) -> ProductView:
 def products_by_id(product_ids: list[uuid.UUID]) -> dict[uuid.UUID, ProductView]:
     """Deleted products included: a cart must be able to say that one is no longer sold."""
     return {product.pk: product for product in ProductView.objects.filter(pk__in=product_ids)}
-
-
-def customer_for_user(user: Any) -> CustomerView | None:
-    """The customer behind a login, or None (a staff login, or a sign-up not projected yet)."""
-    if not user.is_authenticated:
-        return None
-    return CustomerView.objects.filter(user_id=user.pk).first()
 
 
 def orders_page(*, customer_id: uuid.UUID, page_number: int | str = 1) -> Page:

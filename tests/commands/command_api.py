@@ -14,15 +14,13 @@ from django.db import connections
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from commands.event_log import CommandContext
 from commands.handlers import orders, products
 from commands.models import Customer, Event, IdempotencyRecord, Order, OrderLine, Product
-from tests.factories import make_customer, make_product, place_order
+from tests.factories import context, make_customer, make_product, place_order
 
 PASSWORD = "correct-horse-battery-staple"
 UNKNOWN = "00000000-0000-4000-8000-000000000000"  # a well-formed id that names nothing
 ADDRESS = {"line1": "Main St 1", "city": "Berlin", "postal_code": "10115", "country": "DE"}
-HANDLER_CONTEXT = CommandContext(command="test", actor="test")
 
 
 def post_command(client: APIClient, name: str, body: Any, **headers: str) -> Any:
@@ -119,18 +117,18 @@ def make_world() -> SimpleNamespace:
     kettle = make_product(price="10.00", stock=5, sku="TAKEN-1")
     mug = make_product(price="2.00", stock=1)
     deleted = make_product(stock=3)
-    products.delete_product(context=HANDLER_CONTEXT, product_id=deleted)
+    products.delete_product(context=context(), product_id=deleted)
     customer = make_customer(email="taken@example.com")
     other = make_customer()
     states = {}
     for status in ("pending", "paid", "shipped", "cancelled"):
         order_id = place_order(customer, (kettle, 1)).aggregate_id
         if status in ("paid", "shipped", "cancelled"):
-            orders.pay_order(context=HANDLER_CONTEXT, order_id=order_id)
+            orders.pay_order(context=context(), order_id=order_id)
         if status == "shipped":
-            orders.ship_order(context=HANDLER_CONTEXT, order_id=order_id)
+            orders.ship_order(context=context(), order_id=order_id)
         if status == "cancelled":
-            orders.cancel_order(context=HANDLER_CONTEXT, order_id=order_id)
+            orders.cancel_order(context=context(), order_id=order_id)
         states[status] = str(order_id)
     assert Product.objects.get(pk=kettle).stock == 2
     return SimpleNamespace(

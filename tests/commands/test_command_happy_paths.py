@@ -7,14 +7,12 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 
-from commands.event_log import CommandContext
 from commands.handlers import orders
 from commands.models import Customer, Event, Order, OrderStatus, Product
 from tests.commands.command_api import PASSWORD, make_shopper, post_command
-from tests.factories import make_customer, make_product, place_order
+from tests.factories import context, make_customer, make_product, place_order
 
 pytestmark = pytest.mark.django_db(databases="__all__")
-ctx = CommandContext(command="test", actor="test")
 
 
 def accepted(response: Any, command: str, *, version: int, location: str | None) -> dict[str, Any]:
@@ -179,7 +177,7 @@ def test_pay_order(staff_api, staff_user, pending_order):
 
 
 def test_ship_order(staff_api, staff_user, pending_order):
-    orders.pay_order(context=ctx, order_id=pending_order)
+    orders.pay_order(context=context(), order_id=pending_order)
     body = {"order_id": str(pending_order), "tracking_number": "TRACK-1"}
     result = accepted(
         post_command(staff_api, "ship-order", body), "ship-order", version=3, location="/api/v1/orders/{id}/"
@@ -194,7 +192,7 @@ def test_cancel_order_by_staff_returns_the_stock(staff_api, staff_user, paid_fir
     product_id = make_product(stock=5)
     order_id = place_order(make_customer(), (product_id, 2)).aggregate_id
     if paid_first:
-        orders.pay_order(context=ctx, order_id=order_id)
+        orders.pay_order(context=context(), order_id=order_id)
     body = {"order_id": str(order_id), "reason": "changed mind"}
     result = accepted(
         post_command(staff_api, "cancel-order", body),

@@ -23,7 +23,7 @@ from commands.models import Customer, Event
 from projections import runner
 from tests.commands.command_api import PASSWORD, post_command, write_state
 from tests.factories import make_customer
-from tests.queries.admin_clients import no_projection_wait, staff_client  # noqa: F401  (an autouse fixture)
+from tests.queries.admin_clients import staff_client
 from tests.queries.storefront_pages import make_shopper
 
 pytestmark = pytest.mark.django_db(databases="__all__")

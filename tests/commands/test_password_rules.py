@@ -5,7 +5,8 @@ from django.test import Client
 
 from commands.errors import InvalidFields
 from commands.handlers.customers import register_customer
-from tests.commands.command_api import HANDLER_CONTEXT, PASSWORD, post_command, write_state
+from tests.commands.command_api import PASSWORD, post_command, write_state
+from tests.factories import context
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -36,7 +37,7 @@ def test_staff_registering_a_login_meets_the_same_rule(staff_api):
 def test_the_handler_itself_refuses_it(password):
     before = write_state()
     with pytest.raises(InvalidFields) as refusal:
-        register_customer(context=HANDLER_CONTEXT, email=EMAIL, name=NAME, password=password)
+        register_customer(context=context(), email=EMAIL, name=NAME, password=password)
     assert list(refusal.value.errors) == ["password"]
     assert write_state() == before
 

@@ -48,8 +48,22 @@ class WebServer:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         env = subprocess_env() | {"CONN_MAX_AGE": "60", "DEBUG": "false"}
-        command = [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-                   "--workers", "1", "--threads", "1", "--timeout", "60", "--log-level", "warning"]
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            "1",
+            "--threads",
+            "1",
+            "--timeout",
+            "60",
+            "--log-level",
+            "warning",
+        ]
         self.process = subprocess.Popen(command, cwd=ROOT, env=env)
         wait_until(lambda: self.reachable() and self.request("GET", "/healthz").status == 200, timeout=60)
 
@@ -97,8 +111,11 @@ def refusing_connections(alias: str) -> Iterator[None]:
     settings = connections[alias].settings_dict
     name = settings["NAME"]
     maintenance = psycopg.connect(
-        host=settings["HOST"] or "127.0.0.1", port=settings["PORT"] or 5432, user=settings["USER"] or "postgres",
-        dbname="postgres", autocommit=True,
+        host=settings["HOST"] or "127.0.0.1",
+        port=settings["PORT"] or 5432,
+        user=settings["USER"] or "postgres",
+        dbname="postgres",
+        autocommit=True,
     )
     try:
         maintenance.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
@@ -130,8 +147,12 @@ def shop() -> dict[str, Any]:
 
 
 def create_product(web: WebServer, shop: dict[str, Any], sku: str) -> Reply:
-    return web.request("POST", "/api/v1/commands/create-product/", headers=shop["token"],
-                       body={"sku": sku, "name": "Outage tea", "price": "3.00"})
+    return web.request(
+        "POST",
+        "/api/v1/commands/create-product/",
+        headers=shop["token"],
+        body={"sku": sku, "name": "Outage tea", "price": "3.00"},
+    )
 
 
 def served(web: WebServer, path: str, **headers: str) -> bool:
@@ -165,8 +186,9 @@ def test_the_read_database_refusing_connections(web, shop):
         assert_page_503(web.request("GET", "/"), "We'll be right back", "css/shop.css")
         assert_page_503(web.request("GET", "/", headers={"Cookie": "django_language=ru"}), "Мы скоро вернёмся")
         assert_page_503(web.request("GET", "/orders/", headers={"Cookie": shop["shopper"]}), "right back")
-        assert_page_503(web.request("GET", "/admin/queries/orderview/", headers={"Cookie": shop["admin"]}),
-                        "read database")
+        assert_page_503(
+            web.request("GET", "/admin/queries/orderview/", headers={"Cookie": shop["admin"]}), "read database"
+        )
         health = web.request("GET", "/healthz")
         assert (health.status, health.json()["failed"]) == (503, ["read"])
 
@@ -193,8 +215,9 @@ def test_the_write_database_refusing_connections(web, shop):
         assert_page_503(web.request("GET", "/orders/", headers={"Cookie": shop["shopper"]}), "We'll be right back")
         russian = {"Cookie": f"{shop['shopper']}; django_language=ru"}
         assert_page_503(web.request("GET", "/account/", headers=russian), "Мы скоро вернёмся")
-        assert_page_503(web.request("GET", "/admin/queries/orderview/", headers={"Cookie": shop["admin"]}),
-                        "write database")
+        assert_page_503(
+            web.request("GET", "/admin/queries/orderview/", headers={"Cookie": shop["admin"]}), "write database"
+        )
         health = web.request("GET", "/healthz")
         assert (health.status, health.json()["failed"]) == (503, ["default"])
 

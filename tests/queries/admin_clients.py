@@ -2,7 +2,6 @@
 
 from typing import Any
 
-import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
@@ -38,9 +37,3 @@ def last_event(aggregate_id: Any = None) -> Event:
     if aggregate_id is not None:
         events = events.filter(aggregate_id=aggregate_id)
     return events.first()
-
-
-@pytest.fixture(autouse=True)
-def no_projection_wait(settings: Any) -> None:
-    """Nothing projects in the background here: the admin should not wait for it."""
-    settings.ADMIN_READ_WAIT_SECONDS = 0

@@ -12,7 +12,7 @@ from queries.admin import paginator
 from queries.models import CustomerView, EventRecord, OrderView, ProductView
 from queries.templatetags.admin_dates import periods
 from tests.factories import make_customer, make_product, place_order
-from tests.queries.admin_clients import no_projection_wait, staff_client  # noqa: F401  (autouse fixture)
+from tests.queries.admin_clients import staff_client
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 

@@ -3,16 +3,14 @@
 import pytest
 from django.urls import reverse
 
-from commands.event_log import CommandContext
 from commands.handlers import customers
 from commands.models import Customer, Event
 from projections import runner
-from tests.factories import make_customer, make_product, place_order
-from tests.queries.admin_clients import (  # noqa: F401  (no_projection_wait: an autouse fixture)
+from tests.factories import context, make_customer, make_product, place_order
+from tests.queries.admin_clients import (
     actor,
     last_event,
     messages_of,
-    no_projection_wait,
     staff_client,
 )
 
@@ -101,7 +99,7 @@ def test_update_to_another_customers_email_is_refused():
 def test_update_after_a_concurrent_change_is_refused():
     customer_id = make_customer(name="Ann", email="ann@example.com")
     runner.run_all()
-    customers.update_customer_details(context=CommandContext(command="test"), customer_id=customer_id, phone="1")
+    customers.update_customer_details(context=context(), customer_id=customer_id, phone="1")
     client = staff_client(*STAFF)
 
     response = client.post(edit_url(customer_id), details(name="Annie", expected_version="1"))

@@ -5,16 +5,14 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from commands.event_log import CommandContext
 from commands.handlers import orders
 from commands.models import Event, Order, Product
 from projections import runner
-from tests.factories import make_customer, make_product, place_order
-from tests.queries.admin_clients import (  # noqa: F401  (no_projection_wait: an autouse fixture)
+from tests.factories import context, make_customer, make_product, place_order
+from tests.queries.admin_clients import (
     actor,
     last_event,
     messages_of,
-    no_projection_wait,
     staff_client,
 )
 
@@ -22,7 +20,6 @@ pytestmark = pytest.mark.django_db(databases="__all__")
 
 LIST_URL = reverse("admin:queries_orderview_changelist")
 ALL_ORDER_COMMANDS = ("queries.view_orderview", "commands.pay_order", "commands.ship_order", "commands.cancel_order")
-ctx = CommandContext(command="test", actor="test")
 
 
 @pytest.fixture
@@ -61,8 +58,8 @@ def test_pay_selected_orders(shop):
 
 def test_a_refused_row_says_why_and_the_others_still_go_through(shop):
     pending, shipped = new_order(shop), new_order(shop)
-    orders.pay_order(context=ctx, order_id=shipped)
-    orders.ship_order(context=ctx, order_id=shipped)
+    orders.pay_order(context=context(), order_id=shipped)
+    orders.ship_order(context=context(), order_id=shipped)
     runner.run_all()
     client = staff_client(*ALL_ORDER_COMMANDS)
 
@@ -95,7 +92,7 @@ def test_cancel_asks_first_and_does_nothing_until_confirmed(shop):
 
 def test_ship_asks_for_tracking_numbers(shop):
     order_id = new_order(shop)
-    orders.pay_order(context=ctx, order_id=order_id)
+    orders.pay_order(context=context(), order_id=order_id)
     runner.run_all()
     client = staff_client(*ALL_ORDER_COMMANDS)
     page = run_action(client, "ship_orders", order_id)
@@ -110,7 +107,7 @@ def test_ship_asks_for_tracking_numbers(shop):
 
 def test_paying_a_paid_order_is_refused_with_the_rule(shop):
     order_id = new_order(shop)
-    orders.pay_order(context=ctx, order_id=order_id)
+    orders.pay_order(context=context(), order_id=order_id)
     runner.run_all()
     client = staff_client(*ALL_ORDER_COMMANDS)
     events_before = Event.objects.count()
@@ -177,7 +174,7 @@ def test_without_view_permission_the_order_list_and_its_actions_are_forbidden(sh
 
 def test_the_order_page_links_its_customer_and_products_and_shows_its_history(shop):
     order_id = new_order(shop, quantity=2)
-    orders.pay_order(context=ctx, order_id=order_id, amount=Decimal("20.00"))
+    orders.pay_order(context=context(), order_id=order_id, amount=Decimal("20.00"))
     runner.run_all()
     client = staff_client("queries.view_orderview", "queries.view_customerview", "queries.view_productview")
 

@@ -5,17 +5,16 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from commands.event_log import CommandContext
 from commands.handlers import products
 from commands.models import Event, Product
 from projections import runner
 from queries.admin import command_runner
-from tests.factories import make_product
-from tests.queries.admin_clients import (  # noqa: F401  (no_projection_wait: an autouse fixture)
+from tests.commands.command_api import write_state
+from tests.factories import context, make_product
+from tests.queries.admin_clients import (
     actor,
     last_event,
     messages_of,
-    no_projection_wait,
     staff_client,
 )
 
@@ -95,7 +94,7 @@ def test_add_product_with_a_taken_sku_shows_the_rule_and_writes_nothing():
     response = client.post(CREATE_URL, {"sku": "TAKEN-1", "name": "Another", "price": "1.00", "stock": "0"})
 
     assert response.status_code == 200
-    assert "A product with SKU &#x27;TAKEN-1&#x27; already exists." in response.content.decode()
+    assert response.context["form"].errors["sku"] == ["A product with SKU 'TAKEN-1' already exists."]
     assert Event.objects.count() == events_before
     assert Product.objects.filter(sku="TAKEN-1").count() == 1
 
@@ -142,7 +141,7 @@ def test_edit_form_is_prefilled_from_the_read_model_and_sends_only_what_changed(
 def test_edit_after_someone_else_changed_the_product_is_refused():
     product_id = make_product(name="Teapot")
     runner.run_all()
-    products.update_product(context=CommandContext(command="test"), product_id=product_id, name="Teapot II")
+    products.update_product(context=context(), product_id=product_id, name="Teapot II")
     client = staff_client(*CATALOG)
 
     response = client.post(
@@ -169,17 +168,16 @@ def test_adjust_stock_sends_adjust_stock():
     assert any("adjusted by -4" in message for message in messages_of(response))
 
 
-def test_adjust_stock_below_zero_shows_the_rule_and_changes_nothing():
-    product_id = make_product(stock=3)
+def test_adjust_stock_below_zero_shows_the_rule_on_the_field_and_changes_nothing():
+    product_id = make_product(stock=3, sku="LOW-1")
     runner.run_all()
-    client = staff_client(*CATALOG)
+    before = write_state()
 
-    response = client.post(stock_url(product_id), {"delta": "-5", "reason": ""})
+    response = staff_client(*CATALOG).post(stock_url(product_id), {"delta": "-5", "reason": ""})
 
-    assert response.status_code == 200
-    assert "cannot go down by 5" in response.content.decode()
-    assert Product.objects.get(pk=product_id).stock == 3
-    assert last_event(product_id).type == "ProductCreated"
+    errors = response.context["form"].errors
+    assert (response.status_code, errors["delta"]) == (200, ["Stock of LOW-1 is 3; it cannot go down by 5."])
+    assert write_state() == before
 
 
 def test_delete_product_discontinues_it_through_the_command():
@@ -198,7 +196,7 @@ def test_delete_product_discontinues_it_through_the_command():
 def test_a_deleted_product_cannot_be_edited_and_says_why():
     product_id = make_product()
     runner.run_all()
-    products.delete_product(context=CommandContext(command="test"), product_id=product_id)
+    products.delete_product(context=context(), product_id=product_id)
     client = staff_client(*CATALOG)
     response = client.post(stock_url(product_id), {"delta": "1"})
     assert "Product not found." in response.content.decode()

@@ -13,7 +13,7 @@ from projections.models import Checkpoint, ParkedEvent
 from projections.registry import PROJECTIONS
 from queries.models import OrderView, ProductView
 from tests.factories import make_customer, make_product, place_order
-from tests.queries.admin_clients import messages_of, no_projection_wait, staff_client  # noqa: F401  (autouse)
+from tests.queries.admin_clients import messages_of, staff_client
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from commands.models import Order, Product
 from projections import runner
 from tests.factories import make_customer, make_product, place_order
-from tests.queries.admin_clients import no_projection_wait, staff_client  # noqa: F401  (autouse fixture)
+from tests.queries.admin_clients import staff_client
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 

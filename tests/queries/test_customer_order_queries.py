@@ -4,14 +4,12 @@ from decimal import Decimal
 
 import pytest
 
-from commands.event_log import CommandContext
 from commands.handlers import customers, orders, products
 from commands.models import Event
 from projections import runner
-from tests.factories import make_customer, make_product, place_order
+from tests.factories import context, make_customer, make_product, place_order
 
 pytestmark = pytest.mark.django_db(databases="__all__")
-ctx = CommandContext(command="test", actor="test")
 
 
 @pytest.fixture
@@ -22,13 +20,13 @@ def history():
     ann = make_customer(name="Ann")
     bob = make_customer(name="Bob")
     paid = place_order(ann, (kettle, 1), (mug, 2)).aggregate_id  # 15.00
-    orders.pay_order(context=ctx, order_id=paid, amount=Decimal("15.00"))
+    orders.pay_order(context=context(), order_id=paid, amount=Decimal("15.00"))
     shipped = place_order(ann, (kettle, 3)).aggregate_id  # 30.00
-    orders.pay_order(context=ctx, order_id=shipped)
-    orders.ship_order(context=ctx, order_id=shipped, tracking_number="TRACK-1")
+    orders.pay_order(context=context(), order_id=shipped)
+    orders.ship_order(context=context(), order_id=shipped, tracking_number="TRACK-1")
     refunded = place_order(ann, (mug, 4)).aggregate_id  # 10.00, paid then cancelled
-    orders.pay_order(context=ctx, order_id=refunded)
-    orders.cancel_order(context=ctx, order_id=refunded, reason="changed mind")
+    orders.pay_order(context=context(), order_id=refunded)
+    orders.cancel_order(context=context(), order_id=refunded, reason="changed mind")
     pending = place_order(ann, (kettle, 1)).aggregate_id
     runner.run_all()
     return {"kettle": kettle, "mug": mug, "ann": ann, "bob": bob, "pending": pending, "shipped": shipped}
@@ -70,7 +68,7 @@ def test_order_document(staff_api, history):
 
 def test_a_rename_reaches_every_order_of_the_customer(staff_api, history):
     customers.update_customer_details(
-        context=ctx, customer_id=history["ann"], name="Ann Smith", email="ann@new.example"
+        context=context(), customer_id=history["ann"], name="Ann Smith", email="ann@new.example"
     )
     runner.run_all()
     documents = staff_api.get(f"/api/v1/orders/?customer={history['ann']}").json()["results"]
@@ -81,7 +79,7 @@ def test_a_rename_reaches_every_order_of_the_customer(staff_api, history):
 
 
 def test_price_change_does_not_touch_placed_orders(staff_api, history):
-    products.update_product(context=ctx, product_id=history["kettle"], price=Decimal("99.00"))
+    products.update_product(context=context(), product_id=history["kettle"], price=Decimal("99.00"))
     runner.run_all()
     order = staff_api.get(f"/api/v1/orders/{history['pending']}/").json()
     assert order["lines"][0]["unit_price"] == "10.00"

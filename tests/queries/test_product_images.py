@@ -18,12 +18,7 @@ from commands.models import Event, Product
 from queries.admin.product_images import MAX_IMAGE_BYTES
 from queries.models import ProductView
 from tests.factories import make_product
-from tests.queries.admin_clients import (  # noqa: F401  (no_projection_wait: an autouse fixture)
-    last_event,
-    messages_of,
-    no_projection_wait,
-    staff_client,
-)
+from tests.queries.admin_clients import last_event, messages_of, staff_client
 from tests.queries.storefront_pages import project
 
 pytestmark = pytest.mark.django_db(databases="__all__")

@@ -4,10 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from commands.event_log import CommandContext
 from commands.handlers import products
 from projections import runner
-from tests.factories import make_product
+from tests.factories import context, make_product
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -89,7 +88,7 @@ def test_page_size_is_capped_at_100(api, db):
 
 
 def test_deleted_product_disappears(api, catalog):
-    products.delete_product(context=CommandContext(command="delete-product"), product_id=catalog["mug"])
+    products.delete_product(context=context(), product_id=catalog["mug"])
     runner.run_all()
     assert api.get(f"/api/v1/products/{catalog['mug']}/").status_code == 404
     assert "MUG-1" not in skus(api.get("/api/v1/products/"))
@@ -129,9 +128,7 @@ def test_min_position_must_be_a_number(api, catalog, value):
 
 
 def test_price_update_reaches_the_read_model(api, catalog):
-    products.update_product(
-        context=CommandContext(command="update-product"), product_id=catalog["kettle"], price=Decimal("27.50")
-    )
+    products.update_product(context=context(), product_id=catalog["kettle"], price=Decimal("27.50"))
     runner.run_all()
     item = api.get(f"/api/v1/products/{catalog['kettle']}/").json()
     assert (item["price"], item["version"]) == ("27.50", 2)

@@ -5,14 +5,12 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from commands.event_log import CommandContext
 from commands.handlers import products
 from commands.models import Event, Order, Product
-from tests.factories import make_customer, make_product, place_order
+from tests.factories import context, make_customer, make_product, place_order
 from tests.queries.storefront_pages import PASSWORD, make_shopper, project
 
 pytestmark = pytest.mark.django_db(databases="__all__")
-ctx = CommandContext(command="test", actor="test")
 
 
 @pytest.fixture
@@ -69,7 +67,7 @@ def test_an_unsafe_next_is_ignored(client, kettle):
 
 
 def test_adding_a_deleted_product_is_a_404(client, kettle):
-    products.delete_product(context=ctx, product_id=kettle)
+    products.delete_product(context=context(), product_id=kettle)
     project()
     assert add(client, kettle).status_code == 404
 
@@ -139,7 +137,7 @@ def test_checkout_refused_for_stock_shows_the_reason_and_writes_nothing(kettle):
 def test_checkout_refused_for_a_discontinued_product(kettle):
     shopper = make_shopper()
     add(shopper.client, kettle)
-    products.delete_product(context=ctx, product_id=kettle)
+    products.delete_product(context=context(), product_id=kettle)
     response = shopper.client.post("/checkout/")
     assert response.status_code == 422
     assert "no longer sold" in response.content.decode()

@@ -3,14 +3,12 @@
 import pytest
 from django.test import Client
 
-from commands.event_log import CommandContext
 from commands.handlers import products
 from queries.storefront.selectors import PRODUCTS_PER_PAGE
-from tests.factories import make_product
+from tests.factories import context, make_product
 from tests.queries.storefront_pages import project
 
 pytestmark = pytest.mark.django_db(databases="__all__")
-ctx = CommandContext(command="test", actor="test")
 
 
 @pytest.fixture
@@ -21,7 +19,7 @@ def shelf():
         "teapot": make_product(name="Glass Teapot", price="45.00", stock=2, sku="TEA-1"),
         "gone": make_product(name="Old Kettle", price="5.00", stock=3, sku="OLD-1"),
     }
-    products.delete_product(context=ctx, product_id=ids["gone"])
+    products.delete_product(context=context(), product_id=ids["gone"])
     project()
     return ids
 
@@ -92,7 +90,7 @@ def test_deleted_and_unknown_products_are_a_styled_404(client, shelf):
 def test_processing_page_until_the_catalog_has_caught_up(client, settings):
     settings.STOREFRONT_WAIT_SECONDS = 0
     product_id = make_product(name="Fresh Bread")
-    position = products.adjust_stock(context=ctx, product_id=product_id, delta=1).position
+    position = products.adjust_stock(context=context(), product_id=product_id, delta=1).position
     waiting = client.get(f"/products/{product_id}/", {"after": position})
     assert waiting.status_code == 202
     assert '<meta http-equiv="refresh" content="1">' in waiting.content.decode()

@@ -4,14 +4,12 @@ from decimal import Decimal
 
 import pytest
 
-from commands.event_log import CommandContext
 from commands.handlers import orders
 from commands.models import Order, OrderStatus, Product
-from tests.factories import make_product, place_order
+from tests.factories import context, make_product, place_order
 from tests.queries.storefront_pages import make_shopper, project
 
 pytestmark = pytest.mark.django_db(databases="__all__")
-ctx = CommandContext(command="test", actor="test")
 
 
 @pytest.fixture
@@ -91,7 +89,7 @@ def test_nobody_cancels_someone_elses_order(kettle):
 def test_a_paid_order_cannot_be_cancelled_by_the_customer(kettle):
     shopper = make_shopper()
     order_id = place_order(shopper.customer_id, (kettle, 1)).aggregate_id
-    orders.pay_order(context=ctx, order_id=order_id, amount=Decimal("30.00"))
+    orders.pay_order(context=context(), order_id=order_id, amount=Decimal("30.00"))
     project()
     page = shopper.client.get(f"/orders/{order_id}/")
     assert "Cancel this order" not in page.content.decode() and "Paid" in page.content.decode()
@@ -103,7 +101,7 @@ def test_a_paid_order_cannot_be_cancelled_by_the_customer(kettle):
 def test_a_stale_cancel_is_refused(kettle):
     shopper = make_shopper()
     order_id = place_order(shopper.customer_id, (kettle, 1)).aggregate_id
-    orders.pay_order(context=ctx, order_id=order_id)
+    orders.pay_order(context=context(), order_id=order_id)
     response = shopper.client.post(f"/orders/{order_id}/cancel/", {"version": 1}, follow=True)
     assert "This order changed meanwhile" in response.content.decode()
     assert Order.objects.get(pk=order_id).status == OrderStatus.PAID

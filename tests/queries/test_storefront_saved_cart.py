@@ -8,8 +8,10 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from commands.models import Order, SavedCart
+from commands.rules import MAX_LINE_QUANTITY as MAX_QUANTITY
+from commands.rules import MAX_ORDER_LINES as MAX_LINES
 from commands.saved_carts import change_saved_cart
-from queries.storefront.cart import MAX_LINES, MAX_QUANTITY, merged
+from queries.storefront.cart import merged
 from tests.factories import make_customer, make_product
 from tests.queries.storefront_pages import PASSWORD, project
 

@@ -21,6 +21,7 @@ from commands.errors import CommandRejected, RejectionCode, VersionConflict
 from commands.handlers.customers import register_customer, update_customer_details
 from config.throttles import PasswordResetThrottle, SignupThrottle, too_many_reset_requests
 from config.token_revocation import StorefrontPasswordChangeForm
+from queries.models import CustomerView
 from queries.storefront.forms import (
     AccountDetailsForm,
     EmailLoginForm,
@@ -35,7 +36,6 @@ from queries.storefront.read_your_writes import (
     signup_in_progress,
     url_after,
 )
-from queries.storefront.selectors import customer_for_user
 
 EMAIL_TAKEN = gettext_lazy("This email address is already registered.")
 
@@ -167,7 +167,7 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 @login_required
 @reads_own_writes("customers")
 def account(request: HttpRequest) -> HttpResponse:
-    customer = customer_for_user(request.user)
+    customer = CustomerView.of_user(request.user)
     if customer is None:
         if signup_in_progress(request):
             return processing(request)

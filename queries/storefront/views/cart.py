@@ -15,10 +15,11 @@ from django.views.decorators.http import require_GET, require_POST
 from commands.errors import CommandError, CommandRejected, InvalidReference, RejectionCode
 from commands.handlers.orders import place_order
 from commands.rules import MAX_LINE_QUANTITY
+from queries.models import CustomerView
 from queries.storefront.cart import Cart
 from queries.storefront.forms import AddToCartForm, CartQuantityForm
 from queries.storefront.read_your_writes import reads_own_writes, signup_in_progress, url_after
-from queries.storefront.selectors import CartLine, customer_for_user, product_or_404
+from queries.storefront.selectors import CartLine, product_or_404
 
 
 def render_cart(
@@ -122,7 +123,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
         # Back to the cart after logging in: the checkout itself only answers POST.
         return redirect_to_login(reverse("storefront:cart"))
     cart = Cart(request, fresh=True)
-    customer = customer_for_user(request.user)
+    customer = CustomerView.of_user(request.user)
     if customer is None and signup_in_progress(request):
         messages.info(request, _("Your account is still being set up. Please place the order again in a moment."))
         return redirect("storefront:cart")

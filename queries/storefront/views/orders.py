@@ -18,7 +18,7 @@ from commands.handlers.orders import cancel_order
 from config.integer_input import non_negative_int
 from queries.models import CustomerView
 from queries.storefront.read_your_writes import processing, reads_own_writes, signup_in_progress, url_after
-from queries.storefront.selectors import customer_for_user, order_lines, order_or_404, orders_page
+from queries.storefront.selectors import order_lines, order_or_404, orders_page
 
 
 class CustomerNotProjectedYet(Exception):
@@ -26,7 +26,7 @@ class CustomerNotProjectedYet(Exception):
 
 
 def customer_or_404(request: HttpRequest) -> CustomerView:
-    customer = customer_for_user(request.user)
+    customer = CustomerView.of_user(request.user)
     if customer is None and signup_in_progress(request):
         raise CustomerNotProjectedYet
     if customer is None:

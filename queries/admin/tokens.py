@@ -1,9 +1,6 @@
 """Integrator API tokens (knox): staff create one for a user, see it once, and revoke it.
 
 Setting a user's password here also revokes their tokens (config/token_revocation.py).
-
-The write models themselves are not registered: the admin changes them only through command handlers
-(see queries/admin/), never by saving a model.
 """
 
 from datetime import timedelta
