@@ -171,9 +171,10 @@ def test_adjust_stock_sends_adjust_stock():
 def test_adjust_stock_below_zero_shows_the_rule_on_the_field_and_changes_nothing():
     product_id = make_product(stock=3, sku="LOW-1")
     runner.run_all()
+    client = staff_client(*CATALOG)
     before = write_state()
 
-    response = staff_client(*CATALOG).post(stock_url(product_id), {"delta": "-5", "reason": ""})
+    response = client.post(stock_url(product_id), {"delta": "-5", "reason": ""})
 
     errors = response.context["form"].errors
     assert (response.status_code, errors["delta"]) == (200, ["Stock of LOW-1 is 3; it cannot go down by 5."])
