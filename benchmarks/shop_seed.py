@@ -92,10 +92,11 @@ def seed_catalog(plan: ShopPlan, events: EventRows, totals: list[Totals]) -> Non
         created = plan.at(position)
         updated = plan.at(max(position, total.last_position))
         stock = INITIAL_STOCK - total.quantity
-        common = (product.id, product.sku, product.name, product.description, product.price, stock)
-        common = (*common, created, updated, "")  # "": no image
-        products.append((*common, False, 1))
-        views.append((*common, False, 1, currency, total.quantity))
+        no_image = ""
+        common = (product.id, product.sku, product.name, product.description, product.price, stock, created, updated)
+        common_with_image = (*common, no_image)
+        products.append((*common_with_image, False, 1))
+        views.append((*common_with_image, False, 1, currency, total.quantity))
         event = ProductCreated(
             sku=product.sku,
             name=product.name,
