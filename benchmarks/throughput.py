@@ -65,7 +65,7 @@ def naive_replay(projection: Projection, *, limit: int) -> int:
     count = 0
     for event in events:
         with transaction.atomic(using=runner.READ_DB):
-            projection.apply(event)
+            runner.apply_batch(projection, [event])
             Checkpoint.objects.filter(name=projection.name).update(
                 position=event.position, last_event_at=event.occurred_at
             )

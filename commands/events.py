@@ -1,9 +1,19 @@
-"""Domain events: small frozen facts, named in the past tense, one per accepted command."""
+"""Domain events: small frozen facts, named in the past tense, one per accepted command.
+
+The field annotations are the one declaration of each payload's shape: `payload()` writes the JSON the log
+stores, `from_payload()` reads it back into the same types (decimals, UUIDs, statuses, nested lines), so a
+consumer of the log never parses a payload by hand.
+"""
 
 import dataclasses
+import enum
+import types
+import typing
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self, TypedDict
 from uuid import UUID
+
+from commands.models import OrderStatus
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -17,17 +27,82 @@ class DomainEvent:
     def payload(self) -> dict[str, Any]:
         return {field.name: _plain(getattr(self, field.name)) for field in dataclasses.fields(self)}
 
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Self:
+        """The event as it was appended, from the JSON the log stores."""
+        return cls(**{name: _typed(hint, payload[name]) for name, hint in _field_types(cls)})
+
+
+_FIELD_TYPES: dict[type[DomainEvent], tuple[tuple[str, Any], ...]] = {}
+
+
+def _field_types(cls: type[DomainEvent]) -> tuple[tuple[str, Any], ...]:
+    """Each field's name and annotation, resolved once per class (get_type_hints is slow)."""
+    if cls not in _FIELD_TYPES:
+        hints = typing.get_type_hints(cls)
+        _FIELD_TYPES[cls] = tuple((field.name, hints[field.name]) for field in dataclasses.fields(cls))
+    return _FIELD_TYPES[cls]
+
+
+def _typed(hint: Any, value: Any) -> Any:
+    """`value` as read from JSON, converted to the annotated type (the inverse of `_plain`)."""
+    if value is None:
+        return None
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return _typed(next(arg for arg in args if arg is not type(None)), value)
+    if origin is list:
+        return [_typed(args[0], item) for item in value]
+    if typing.is_typeddict(hint):
+        fields = typing.get_type_hints(hint)
+        return {key: _typed(fields[key], item) for key, item in value.items()}
+    if hint is Decimal or hint is UUID or (isinstance(hint, type) and issubclass(hint, enum.Enum)):
+        return hint(value)
+    return value
+
 
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return f"{value:.2f}"
     if isinstance(value, UUID):
         return str(value)
+    if isinstance(value, enum.Enum):
+        return value.value
     if isinstance(value, list | tuple):
         return [_plain(item) for item in value]
     if isinstance(value, dict):
         return {key: _plain(item) for key, item in value.items()}
     return value
+
+
+class ProductChanges(TypedDict, total=False):
+    name: str
+    description: str
+    price: Decimal
+
+
+class CustomerChanges(TypedDict, total=False):
+    name: str
+    email: str
+    phone: str
+    address: dict[str, str] | None
+
+
+class PlacedLine(TypedDict):
+    """An order line as placed: the product's sku, name and price snapshotted."""
+
+    product_id: UUID
+    sku: str
+    name: str
+    unit_price: Decimal
+    quantity: int
+
+
+class ReturnedLine(TypedDict):
+    """The stock a cancellation returns."""
+
+    product_id: UUID
+    quantity: int
 
 
 # --- products ---------------------------------------------------------------------------------------
@@ -55,7 +130,7 @@ class ProductUpdated(DomainEvent):
     """Only the fields that changed are present in `changes` ("image": a new path, or "" when removed)."""
 
     aggregate_type = "product"
-    changes: dict[str, Any]
+    changes: ProductChanges
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -87,8 +162,10 @@ class CustomerRegistered(DomainEvent):
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class CustomerDetailsUpdated(DomainEvent):
+    """Only the fields that changed are present in `changes`."""
+
     aggregate_type = "customer"
-    changes: dict[str, Any]
+    changes: CustomerChanges
 
 
 # --- orders -----------------------------------------------------------------------------------------
@@ -98,7 +175,7 @@ class CustomerDetailsUpdated(DomainEvent):
 class OrderPlaced(DomainEvent):
     aggregate_type = "order"
     customer_id: UUID
-    lines: list[dict[str, Any]]  # product_id, sku, name, unit_price, quantity
+    lines: list[PlacedLine]
     total: Decimal
     currency: str
 
@@ -121,10 +198,10 @@ class OrderShipped(DomainEvent):
 class OrderCancelled(DomainEvent):
     aggregate_type = "order"
     customer_id: UUID
-    previous_status: str
+    previous_status: OrderStatus
     reason: str
     total: Decimal
-    lines: list[dict[str, Any]]  # product_id, quantity: the stock returned
+    lines: list[ReturnedLine]
 
 
 EVENT_TYPES: dict[str, type[DomainEvent]] = {

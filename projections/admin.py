@@ -8,7 +8,6 @@ from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, DELETION, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db import DatabaseError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -16,10 +15,9 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from commands.models import Event
-from projections import runner, tasks
-from projections.management.commands.projection_status import ProjectionStatus, projection_statuses, short_error
+from projections import parking, progress, runner, tasks
 from projections.models import Checkpoint, ParkedEvent
+from projections.progress import ProjectionStatus, projection_statuses, short_error
 from projections.registry import PROJECTIONS
 
 REBUILD_REQUESTED = "Rebuild requested."
@@ -50,10 +48,6 @@ class ProjectionRow:
     status: ProjectionStatus
     error_summary: str
     rebuild: RebuildState | None
-
-
-class ProjectionBusy(Exception):
-    pass
 
 
 def staff_id(request: HttpRequest) -> int:
@@ -88,24 +82,9 @@ def rebuild_states() -> dict[str, RebuildState]:
         if entry is not None:
             last_saved = saved_at.get(name)
             finished = last_saved is not None and last_saved >= entry.action_time
-            progress = None if finished else tasks.rebuild_progress(name)
-            states[name] = RebuildState(entry.action_time, entry.user.get_username(), finished, progress)
+            replayed = None if finished else progress.rebuild_progress(name)
+            states[name] = RebuildState(entry.action_time, entry.user.get_username(), finished, replayed)
     return states
-
-
-def retry_parked_event(parked: ParkedEvent) -> None:
-    """Apply the parked event now; its read-model writes and the parked row's removal commit together."""
-    projection = PROJECTIONS[parked.projection]
-    event = Event.objects.using(runner.EVENT_DB).get(position=parked.position)
-    with transaction.atomic(using=runner.READ_DB):
-        try:
-            # The checkpoint's row lock keeps this projection's runner (or a rebuild) out meanwhile.
-            Checkpoint.objects.select_for_update(nowait=True).filter(name=parked.projection).first()
-        except DatabaseError as error:
-            raise ProjectionBusy from error
-        projection.apply(event)
-        # Through the queryset, so that `parked` keeps its pk for the admin log.
-        ParkedEvent.objects.filter(pk=parked.pk).delete()
 
 
 @admin.register(Checkpoint)
@@ -185,12 +164,11 @@ class ProjectionsAdmin(admin.ModelAdmin):
         parked = get_object_or_404(ParkedEvent, pk=pk)
         label = str(parked)
         try:
-            retry_parked_event(parked)
-        except ProjectionBusy:
+            parking.retry(parked.pk)
+        except parking.ProjectionBusy:
             messages.warning(request, f"{parked.projection} is busy (a batch or a rebuild); try again in a moment.")
-        except Exception as error:
-            ParkedEvent.objects.filter(pk=pk).update(error=repr(error)[:4000], attempts=parked.attempts + 1)
-            messages.error(request, f"{label} failed again: {error!r}. It stays parked.")
+        except runner.EventFailed as failure:
+            messages.error(request, f"{label} failed again: {short_error(failure.error)}. It stays parked.")
         else:
             LogEntry.objects.log_actions(staff_id(request), [parked], DELETION, "Retried: applied.", single_object=True)
             messages.success(request, f"{label} applied; no longer parked.")
@@ -201,9 +179,13 @@ class ProjectionsAdmin(admin.ModelAdmin):
             raise PermissionDenied
         parked = get_object_or_404(ParkedEvent, pk=pk)
         label = str(parked)
+        try:
+            parking.skip(parked.pk)
+        except parking.ProjectionBusy:
+            messages.warning(request, f"{parked.projection} is busy (a batch or a rebuild); try again in a moment.")
+            return self.back()
         LogEntry.objects.log_actions(
             staff_id(request), [parked], DELETION, "Skipped: never applied.", single_object=True
         )
-        parked.delete()
         messages.success(request, f"{label} skipped; the admin log keeps a note of it.")
         return self.back()

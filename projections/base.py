@@ -1,35 +1,58 @@
-"""A projection: declared event types, one method per event type, the read models it owns."""
+"""A projection: a class whose methods, one per event it handles, each declared with `@handles(EventClass)`."""
 
-import re
-from typing import ClassVar
+from collections.abc import Callable
+from typing import ClassVar, TypeVar
 
 from django.db import models
 
-from commands.events import EVENT_TYPES
-from commands.models import Event
+from commands.events import DomainEvent
+from projections.recorded import Recorded
+
+EventT = TypeVar("EventT", bound=DomainEvent)
+ProjectionT = TypeVar("ProjectionT", bound="Projection")
+HANDLES_ATTRIBUTE = "_handles_event"
+Handler = Callable[[ProjectionT, Recorded[EventT]], None]
 
 
-def handler_name(event_type: str) -> str:
-    """OrderPlaced → order_placed."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", event_type).lower()
+def handles(event_type: type[EventT]) -> Callable[[Handler[ProjectionT, EventT]], Handler[ProjectionT, EventT]]:
+    """Declare the method as this projection's handler of `event_type` (mypy checks the method takes that event)."""
+
+    def declare(method: Handler[ProjectionT, EventT]) -> Handler[ProjectionT, EventT]:
+        setattr(method, HANDLES_ATTRIBUTE, event_type)
+        return method
+
+    return declare
 
 
 class Projection:
     name: ClassVar[str]
-    handles: ClassVar[tuple[str, ...]]
     read_models: ClassVar[tuple[type[models.Model], ...]]
+    # Event class → the name of its handler method; looked up when called, so a test may patch the method.
+    handlers: ClassVar[dict[type[DomainEvent], str]] = {}
+    handled_type_names: ClassVar[frozenset[str]] = frozenset()
+    handles_every_event: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
-        for event_type in cls.handles:
-            if event_type not in EVENT_TYPES:
-                raise TypeError(f"{cls.__name__} handles unknown event type {event_type}")
-            if "apply" not in cls.__dict__ and not callable(getattr(cls, handler_name(event_type), None)):
-                raise TypeError(f"{cls.__name__} declares {event_type} but has no {handler_name(event_type)}()")
+        declared: dict[type[DomainEvent], str] = {}
+        for klass in reversed(cls.__mro__):
+            for attribute, value in vars(klass).items():
+                event_type = getattr(value, HANDLES_ATTRIBUTE, None)
+                if event_type is not None:
+                    if declared.get(event_type, attribute) != attribute:
+                        raise TypeError(f"{cls.__name__} handles {event_type.__name__} twice")
+                    declared[event_type] = attribute
+        cls.handlers = declared
+        cls.handled_type_names = frozenset(event_type.type_name() for event_type in declared)
 
-    def apply(self, event: Event) -> None:
-        if event.type in self.handles:
-            getattr(self, handler_name(event.type))(event)
+    def wants(self, event_type: str) -> bool:
+        """Whether an event of this type changes this projection (the runner decodes only those)."""
+        return self.handles_every_event or event_type in self.handled_type_names
+
+    def apply(self, recorded: Recorded[DomainEvent]) -> None:
+        method = self.handlers.get(type(recorded.event))
+        if method is not None:
+            getattr(self, method)(recorded)
 
     def clear(self) -> None:
         """Empty every read model this projection owns (the start of a rebuild)."""

@@ -1,73 +1,67 @@
 """Catalog: one row per product with its current stock and the units sold."""
 
-from decimal import Decimal
-
 from django.conf import settings
 from django.db.models import F
 
-from commands.models import Event
-from projections.base import Projection
+from commands.events import OrderCancelled, OrderPlaced, ProductCreated, ProductDeleted, ProductUpdated, StockAdjusted
+from projections.base import Projection, handles
+from projections.recorded import Recorded
 from queries.models import ProductView
 
 
 class CatalogProjection(Projection):
     name = "catalog"
-    handles = (
-        "ProductCreated",
-        "ProductUpdated",
-        "ProductDeleted",
-        "StockAdjusted",
-        "OrderPlaced",
-        "OrderCancelled",
-    )
     read_models = (ProductView,)
 
-    def product_created(self, event: Event) -> None:
-        data = event.payload
+    @handles(ProductCreated)
+    def product_created(self, recorded: Recorded[ProductCreated]) -> None:
+        product = recorded.event
         ProductView.objects.create(
-            id=event.aggregate_id,
-            sku=data["sku"],
-            name=data["name"],
-            description=data["description"],
-            price=Decimal(data["price"]),
+            id=recorded.aggregate_id,
+            sku=product.sku,
+            name=product.name,
+            description=product.description,
+            price=product.price,
             currency=settings.SHOP_CURRENCY,
-            stock=data["stock"],
-            image=data.get("image", ""),  # absent from events recorded before product images
-            created_at=event.occurred_at,
-            updated_at=event.occurred_at,
-            version=event.aggregate_version,
+            stock=product.stock,
+            image=product.image,
+            created_at=recorded.occurred_at,
+            updated_at=recorded.occurred_at,
+            version=recorded.aggregate_version,
         )
 
-    def _touch(self, event: Event, **changes: object) -> None:
-        ProductView.objects.filter(pk=event.aggregate_id).update(
-            updated_at=event.occurred_at, version=event.aggregate_version, **changes
+    def _touch(self, recorded: Recorded, **changes: object) -> None:
+        ProductView.objects.filter(pk=recorded.aggregate_id).update(
+            updated_at=recorded.occurred_at, version=recorded.aggregate_version, **changes
         )
 
-    def product_updated(self, event: Event) -> None:
-        changes = dict(event.payload["changes"])
-        if "price" in changes:
-            changes["price"] = Decimal(changes["price"])
-        self._touch(event, **changes)
+    @handles(ProductUpdated)
+    def product_updated(self, recorded: Recorded[ProductUpdated]) -> None:
+        self._touch(recorded, **recorded.event.changes)
 
-    def product_deleted(self, event: Event) -> None:
-        self._touch(event, deleted=True)
+    @handles(ProductDeleted)
+    def product_deleted(self, recorded: Recorded[ProductDeleted]) -> None:
+        self._touch(recorded, deleted=True)
 
-    def stock_adjusted(self, event: Event) -> None:
-        self._touch(event, stock=event.payload["stock"])
+    @handles(StockAdjusted)
+    def stock_adjusted(self, recorded: Recorded[StockAdjusted]) -> None:
+        self._touch(recorded, stock=recorded.event.stock)
 
-    def order_placed(self, event: Event) -> None:
+    @handles(OrderPlaced)
+    def order_placed(self, recorded: Recorded[OrderPlaced]) -> None:
         # Orders move stock without bumping the product's version: only catalog commands do that.
-        for line in event.payload["lines"]:
+        for line in recorded.event.lines:
             ProductView.objects.filter(pk=line["product_id"]).update(
                 stock=F("stock") - line["quantity"],
                 units_sold=F("units_sold") + line["quantity"],
-                updated_at=event.occurred_at,
+                updated_at=recorded.occurred_at,
             )
 
-    def order_cancelled(self, event: Event) -> None:
-        for line in event.payload["lines"]:
+    @handles(OrderCancelled)
+    def order_cancelled(self, recorded: Recorded[OrderCancelled]) -> None:
+        for line in recorded.event.lines:
             ProductView.objects.filter(pk=line["product_id"]).update(
                 stock=F("stock") + line["quantity"],
                 units_sold=F("units_sold") - line["quantity"],
-                updated_at=event.occurred_at,
+                updated_at=recorded.occurred_at,
             )

@@ -4,47 +4,54 @@ from decimal import Decimal
 
 from django.db.models import F
 
-from commands.models import Event
-from projections.base import Projection
+from commands.events import CustomerDetailsUpdated, CustomerRegistered, OrderCancelled, OrderPaid, OrderPlaced
+from commands.models import OrderStatus
+from projections.base import Projection, handles
+from projections.recorded import Recorded
 from queries.models import CustomerView
 
 
 class CustomerSummaryProjection(Projection):
     name = "customers"
-    handles = ("CustomerRegistered", "CustomerDetailsUpdated", "OrderPlaced", "OrderPaid", "OrderCancelled")
     read_models = (CustomerView,)
 
-    def customer_registered(self, event: Event) -> None:
-        data = event.payload
+    @handles(CustomerRegistered)
+    def customer_registered(self, recorded: Recorded[CustomerRegistered]) -> None:
+        customer = recorded.event
         CustomerView.objects.create(
-            id=event.aggregate_id,
-            user_id=data["user_id"],
-            email=data["email"],
-            name=data["name"],
-            phone=data["phone"],
-            address=data["address"],
-            created_at=event.occurred_at,
-            updated_at=event.occurred_at,
-            version=event.aggregate_version,
+            id=recorded.aggregate_id,
+            user_id=customer.user_id,
+            email=customer.email,
+            name=customer.name,
+            phone=customer.phone,
+            address=customer.address,
+            created_at=recorded.occurred_at,
+            updated_at=recorded.occurred_at,
+            version=recorded.aggregate_version,
         )
 
-    def customer_details_updated(self, event: Event) -> None:
-        CustomerView.objects.filter(pk=event.aggregate_id).update(
-            updated_at=event.occurred_at, version=event.aggregate_version, **event.payload["changes"]
+    @handles(CustomerDetailsUpdated)
+    def customer_details_updated(self, recorded: Recorded[CustomerDetailsUpdated]) -> None:
+        CustomerView.objects.filter(pk=recorded.aggregate_id).update(
+            updated_at=recorded.occurred_at, version=recorded.aggregate_version, **recorded.event.changes
         )
 
-    def order_placed(self, event: Event) -> None:
-        CustomerView.objects.filter(pk=event.payload["customer_id"]).update(
-            orders_count=F("orders_count") + 1, last_order_at=event.occurred_at
+    @handles(OrderPlaced)
+    def order_placed(self, recorded: Recorded[OrderPlaced]) -> None:
+        CustomerView.objects.filter(pk=recorded.event.customer_id).update(
+            orders_count=F("orders_count") + 1, last_order_at=recorded.occurred_at
         )
 
-    def order_paid(self, event: Event) -> None:
-        CustomerView.objects.filter(pk=event.payload["customer_id"]).update(
-            total_spent=F("total_spent") + Decimal(event.payload["amount"])
+    @handles(OrderPaid)
+    def order_paid(self, recorded: Recorded[OrderPaid]) -> None:
+        CustomerView.objects.filter(pk=recorded.event.customer_id).update(
+            total_spent=F("total_spent") + recorded.event.amount
         )
 
-    def order_cancelled(self, event: Event) -> None:
-        refund = Decimal(event.payload["total"]) if event.payload["previous_status"] == "paid" else Decimal(0)
-        CustomerView.objects.filter(pk=event.payload["customer_id"]).update(
+    @handles(OrderCancelled)
+    def order_cancelled(self, recorded: Recorded[OrderCancelled]) -> None:
+        cancelled = recorded.event
+        refund = cancelled.total if cancelled.previous_status == OrderStatus.PAID else Decimal(0)
+        CustomerView.objects.filter(pk=cancelled.customer_id).update(
             orders_count=F("orders_count") - 1, total_spent=F("total_spent") - refund
         )

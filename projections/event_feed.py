@@ -1,25 +1,25 @@
 """The event feed: a copy of the log on the read side, so /api/v1/events/ never reads the write DB."""
 
-from commands.events import EVENT_TYPES
-from commands.models import Event
+from commands.events import DomainEvent
 from projections.base import Projection
+from projections.recorded import Recorded
 from queries.models import EventRecord
 
 
 class EventFeedProjection(Projection):
     name = "event_feed"
-    handles = tuple(EVENT_TYPES)
     read_models = (EventRecord,)
+    handles_every_event = True
 
-    def apply(self, event: Event) -> None:
-        """Every event is copied the same way, so one method stands for all of them."""
+    def apply(self, recorded: Recorded[DomainEvent]) -> None:
+        """Every event is copied the same way, as stored, so one method stands for all of them."""
         EventRecord.objects.create(
-            position=event.position,
-            type=event.type,
-            aggregate_type=event.aggregate_type,
-            aggregate_id=event.aggregate_id,
-            aggregate_version=event.aggregate_version,
-            occurred_at=event.occurred_at,
-            payload=event.payload,
-            metadata=event.metadata,
+            position=recorded.position,
+            type=recorded.type,
+            aggregate_type=recorded.aggregate_type,
+            aggregate_id=recorded.aggregate_id,
+            aggregate_version=recorded.aggregate_version,
+            occurred_at=recorded.occurred_at,
+            payload=recorded.payload,
+            metadata=recorded.metadata,
         )

@@ -1,76 +1,86 @@
 """Order details: the whole order document, with its customer's current name and email."""
 
-from decimal import Decimal
-
-from commands.models import Event
-from projections.base import Projection
+from commands.events import (
+    CustomerDetailsUpdated,
+    CustomerRegistered,
+    OrderCancelled,
+    OrderPaid,
+    OrderPlaced,
+    OrderShipped,
+)
+from commands.models import OrderStatus
+from projections.base import Projection, handles
+from projections.recorded import Recorded
 from queries.models import OrderCustomer, OrderView
 
 
 class OrderDetailsProjection(Projection):
     name = "orders"
-    handles = (
-        "CustomerRegistered",
-        "CustomerDetailsUpdated",
-        "OrderPlaced",
-        "OrderPaid",
-        "OrderShipped",
-        "OrderCancelled",
-    )
     read_models = (OrderView, OrderCustomer)
 
-    def customer_registered(self, event: Event) -> None:
-        OrderCustomer.objects.create(id=event.aggregate_id, name=event.payload["name"], email=event.payload["email"])
+    @handles(CustomerRegistered)
+    def customer_registered(self, recorded: Recorded[CustomerRegistered]) -> None:
+        customer = recorded.event
+        OrderCustomer.objects.create(id=recorded.aggregate_id, name=customer.name, email=customer.email)
 
-    def customer_details_updated(self, event: Event) -> None:
-        changes = {key: value for key, value in event.payload["changes"].items() if key in {"name", "email"}}
+    @handles(CustomerDetailsUpdated)
+    def customer_details_updated(self, recorded: Recorded[CustomerDetailsUpdated]) -> None:
+        changes = {key: value for key, value in recorded.event.changes.items() if key in {"name", "email"}}
         if not changes:
             return
-        OrderCustomer.objects.filter(pk=event.aggregate_id).update(**changes)
+        OrderCustomer.objects.filter(pk=recorded.aggregate_id).update(**changes)
         # The fan-out: every order document of this customer shows the new name and email.
-        OrderView.objects.filter(customer_id=event.aggregate_id).update(
+        OrderView.objects.filter(customer_id=recorded.aggregate_id).update(
             **{f"customer_{key}": value for key, value in changes.items()}
         )
 
-    def order_placed(self, event: Event) -> None:
-        data = event.payload
-        customer = OrderCustomer.objects.get(pk=data["customer_id"])
-        lines = [
-            {
-                "product_id": line["product_id"],
-                "sku": line["sku"],
-                "name": line["name"],
-                "unit_price": line["unit_price"],
-                "quantity": line["quantity"],
-                "line_total": f"{Decimal(line['unit_price']) * line['quantity']:.2f}",
-            }
-            for line in data["lines"]
-        ]
+    @handles(OrderPlaced)
+    def order_placed(self, recorded: Recorded[OrderPlaced]) -> None:
+        order = recorded.event
+        customer = OrderCustomer.objects.get(pk=order.customer_id)
         OrderView.objects.create(
-            id=event.aggregate_id,
-            status="pending",
-            customer_id=data["customer_id"],
+            id=recorded.aggregate_id,
+            status=OrderStatus.PENDING,
+            customer_id=order.customer_id,
             customer_name=customer.name,
             customer_email=customer.email,
-            lines=lines,
-            item_count=sum(line["quantity"] for line in lines),
-            total=Decimal(data["total"]),
-            currency=data["currency"],
-            created_at=event.occurred_at,
-            updated_at=event.occurred_at,
-            version=event.aggregate_version,
+            lines=order_document_lines(order),
+            item_count=sum(line["quantity"] for line in order.lines),
+            total=order.total,
+            currency=order.currency,
+            created_at=recorded.occurred_at,
+            updated_at=recorded.occurred_at,
+            version=recorded.aggregate_version,
         )
 
-    def _set_status(self, event: Event, status: str, **changes: object) -> None:
-        OrderView.objects.filter(pk=event.aggregate_id).update(
-            status=status, updated_at=event.occurred_at, version=event.aggregate_version, **changes
+    def _set_status(self, recorded: Recorded, status: OrderStatus, **changes: object) -> None:
+        OrderView.objects.filter(pk=recorded.aggregate_id).update(
+            status=status, updated_at=recorded.occurred_at, version=recorded.aggregate_version, **changes
         )
 
-    def order_paid(self, event: Event) -> None:
-        self._set_status(event, "paid")
+    @handles(OrderPaid)
+    def order_paid(self, recorded: Recorded[OrderPaid]) -> None:
+        self._set_status(recorded, OrderStatus.PAID)
 
-    def order_shipped(self, event: Event) -> None:
-        self._set_status(event, "shipped", tracking_number=event.payload["tracking_number"])
+    @handles(OrderShipped)
+    def order_shipped(self, recorded: Recorded[OrderShipped]) -> None:
+        self._set_status(recorded, OrderStatus.SHIPPED, tracking_number=recorded.event.tracking_number)
 
-    def order_cancelled(self, event: Event) -> None:
-        self._set_status(event, "cancelled")
+    @handles(OrderCancelled)
+    def order_cancelled(self, recorded: Recorded[OrderCancelled]) -> None:
+        self._set_status(recorded, OrderStatus.CANCELLED)
+
+
+def order_document_lines(order: OrderPlaced) -> list[dict[str, object]]:
+    """The lines as the order document (JSON) shows them: money as two-place strings, with each line's total."""
+    return [
+        {
+            "product_id": str(line["product_id"]),
+            "sku": line["sku"],
+            "name": line["name"],
+            "unit_price": f"{line['unit_price']:.2f}",
+            "quantity": line["quantity"],
+            "line_total": f"{line['unit_price'] * line['quantity']:.2f}",
+        }
+        for line in order.lines
+    ]

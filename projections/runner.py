@@ -18,6 +18,7 @@ from commands.models import Event
 from config.correlation import correlation_of
 from projections.base import Projection
 from projections.models import Checkpoint, ParkedEvent
+from projections.recorded import recorded
 from projections.registry import PROJECTIONS
 
 READ_DB = "read"
@@ -49,15 +50,12 @@ def events_after(position: int, limit: int) -> list[Event]:
     return list(Event.objects.using(EVENT_DB).filter(position__gt=position).order_by("position")[:limit])
 
 
-def head_position() -> int:
-    last = Event.objects.using(EVENT_DB).order_by("-position").values_list("position", flat=True).first()
-    return last or 0
-
-
 def apply_batch(projection: Projection, events: list[Event]) -> None:
     for index, event in enumerate(events):
+        if not projection.wants(event.type):
+            continue
         try:
-            projection.apply(event)
+            projection.apply(recorded(event))
         except Exception as error:
             raise EventFailed(event, index, error) from error
 
@@ -167,13 +165,6 @@ def run_all() -> dict[str, int]:
     if failures:
         raise failures[0]
     return done
-
-
-def read_position(names: tuple[str, ...] | None = None) -> int:
-    """Every event up to this position is reflected in the named projections' read models."""
-    wanted = names or tuple(PROJECTIONS)
-    positions = dict(Checkpoint.objects.filter(name__in=wanted).values_list("name", "position"))
-    return min((positions.get(name, 0) for name in wanted), default=0)
 
 
 def replay(projection: Projection, *, up_to: int | None = None, progress: Callable[[int], None] | None = None) -> int:

@@ -3,10 +3,10 @@
 import logging
 
 from celery import shared_task
-from django.core.cache import cache
 
 from commands.models import Event
 from projections import runner
+from projections.progress import RebuildProgress
 from projections.registry import PROJECTIONS
 
 logger = logging.getLogger(__name__)
@@ -33,30 +33,6 @@ def catch_up() -> dict[str, int]:
     except runner.EventFailed as failure:
         logger.warning("catch-up stopped at %s; it will try again next round", failure.event)
         return {}
-
-
-class RebuildProgress:
-    """Counts a running rebuild's applied events in the cache, where the admin's projections page reads it."""
-
-    def __init__(self, name: str, total: int) -> None:
-        self.key = progress_key(name)
-        self.total = total
-        self.applied = 0
-
-    def report(self, applied: int) -> None:
-        self.applied += applied
-        cache.set(self.key, {"applied": self.applied, "total": self.total}, timeout=24 * 3600)
-
-    def finish(self) -> None:
-        cache.delete(self.key)
-
-
-def progress_key(name: str) -> str:
-    return f"projections:rebuild-progress:{name}"
-
-
-def rebuild_progress(name: str) -> dict[str, int] | None:
-    return cache.get(progress_key(name))
 
 
 @shared_task(name="projections.rebuild")

@@ -1,7 +1,7 @@
 """Customer commands: register (optionally with a login), update details."""
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -15,7 +15,7 @@ from commands.credentials import (
 )
 from commands.errors import CommandRejected, InvalidFields, RejectionCode
 from commands.event_log import CommandContext
-from commands.events import CustomerDetailsUpdated, CustomerRegistered
+from commands.events import CustomerChanges, CustomerDetailsUpdated, CustomerRegistered
 from commands.handlers.command import command
 from commands.handlers.recording import CommandResult, load_for_update, record
 from commands.models import Customer
@@ -107,4 +107,4 @@ def update_customer_details(
     if "address" in changes:
         _set_address(customer, changes["address"])
         changes["address"] = customer.address
-    return record(customer, CustomerDetailsUpdated(changes=changes), context)
+    return record(customer, CustomerDetailsUpdated(changes=cast(CustomerChanges, changes)), context)

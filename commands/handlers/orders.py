@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from django.conf import settings
 
@@ -16,7 +16,7 @@ from commands.errors import (
     RejectionCode,
 )
 from commands.event_log import CommandContext
-from commands.events import OrderCancelled, OrderPaid, OrderPlaced, OrderShipped
+from commands.events import OrderCancelled, OrderPaid, OrderPlaced, OrderShipped, PlacedLine, ReturnedLine
 from commands.handlers.command import command
 from commands.handlers.recording import CommandResult, check_expected_version, load_for_update, record
 from commands.models import Customer, Order, OrderLine, OrderStatus, Product
@@ -60,7 +60,7 @@ def place_order(*, context: CommandContext, customer_id: uuid.UUID, lines: Seque
     if total > MAX_ORDER_TOTAL:
         raise OutOfRange({"lines": [f"The order total would exceed {MAX_ORDER_TOTAL}."]})
     order = Order(id=uuid.uuid4(), customer_id=customer_id, currency=settings.SHOP_CURRENCY, total=total)
-    snapshot = []
+    snapshot: list[PlacedLine] = []
     for line in lines:
         product = products[line["product_id"]]
         product.stock -= line["quantity"]
@@ -134,7 +134,7 @@ def cancel_order(
     if as_customer is not None and order.status != OrderStatus.PENDING:
         raise NotAllowed("Only pending orders can be cancelled by the customer; please contact us.")
     check_order_state(order, OrderStatus.PENDING, OrderStatus.PAID, action="cancelled")
-    lines: list[dict[str, Any]] = [
+    lines: list[ReturnedLine] = [
         {"product_id": product_id, "quantity": quantity}
         for product_id, quantity in order.lines.values_list("product_id", "quantity")
     ]
@@ -148,7 +148,7 @@ def cancel_order(
     order.status = OrderStatus.CANCELLED
     event = OrderCancelled(
         customer_id=order.customer_id,
-        previous_status=previous_status,
+        previous_status=OrderStatus(previous_status),
         reason=reason,
         total=order.total,
         lines=lines,

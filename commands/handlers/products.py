@@ -2,10 +2,11 @@
 
 import uuid
 from decimal import Decimal
+from typing import cast
 
 from commands.errors import CommandRejected, OutOfRange, RejectionCode
 from commands.event_log import CommandContext
-from commands.events import ProductCreated, ProductDeleted, ProductUpdated, StockAdjusted
+from commands.events import ProductChanges, ProductCreated, ProductDeleted, ProductUpdated, StockAdjusted
 from commands.handlers.command import command
 from commands.handlers.recording import CommandResult, load_for_update, record
 from commands.models import Product
@@ -66,7 +67,7 @@ def update_product(
     }
     for field, value in changes.items():
         setattr(product, field, value)
-    return record(product, ProductUpdated(changes=changes), context)
+    return record(product, ProductUpdated(changes=cast(ProductChanges, changes)), context)
 
 
 @command("delete-product")

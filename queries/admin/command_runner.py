@@ -1,13 +1,10 @@
 """What the admin says about a command it sent (refused, or saved and maybe not shown yet), and the wait for it."""
 
-import time
 
 from django.conf import settings
 
 from commands.errors import AggregateNotFound, CommandError, CommandRejected, InvalidReference, VersionConflict
-from projections.runner import read_position
-
-POLL_SECONDS = 0.05
+from projections.progress import has_reached
 
 
 def refusal_message(error: CommandError, *, label: str) -> str:
@@ -26,13 +23,7 @@ def refusal_message(error: CommandError, *, label: str) -> str:
 
 def wait_until_projected(position: int, projections: tuple[str, ...]) -> bool:
     """Give the asynchronous projections a moment to show the command's effect; True once they do."""
-    timeout = settings.ADMIN_READ_WAIT_SECONDS
-    deadline = time.monotonic() + timeout
-    while read_position(projections) < position:
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(POLL_SECONDS)
-    return True
+    return has_reached(projections, position, settings.ADMIN_READ_WAIT_SECONDS)
 
 
 def saved_message(done: str, *, projected: bool) -> str:

@@ -5,7 +5,6 @@ waiting: it is answered at once, 503 with Retry-After, since a head published a 
 one honest reason a real client can hold such a position.
 """
 
-import time
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -14,11 +13,9 @@ from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from commands.log_head import published_head
 from config.integer_input import non_negative_int
-from projections.runner import read_position
-
-POLL_SECONDS = 0.05
+from projections import progress
+from projections.progress import read_position
 
 
 class NotYetProjected(APIException):
@@ -37,22 +34,6 @@ class BeyondLogHead(NotYetProjected):
         APIException.__init__(self, f"No event has position {wanted}: the event log ends at {head}.")
         self.read_position = position
         self.head_position = head
-
-
-def wait_for_position(names: tuple[str, ...], wanted: int | None, timeout: float) -> int:
-    """The read position once it reaches `wanted` (or at once, without one); NotYetProjected on timeout."""
-    deadline = time.monotonic() + timeout
-    position = read_position(names)
-    if wanted is not None and position < wanted:
-        head = published_head()
-        if head is not None and wanted > head:
-            raise BeyondLogHead(wanted, position, head)
-    while wanted is not None and position < wanted:
-        if time.monotonic() >= deadline:
-            raise NotYetProjected(wanted, position)
-        time.sleep(POLL_SECONDS)
-        position = read_position(names)
-    return position
 
 
 def min_position(request: Request) -> int | None:
@@ -74,7 +55,14 @@ class ReadConsistencyMixin:
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
         wanted = min_position(request)
-        self.served_position = wait_for_position(self.projections, wanted, settings.READ_POSITION_WAIT_SECONDS)
+        try:
+            self.served_position = progress.wait_for_position(
+                self.projections, wanted, settings.READ_POSITION_WAIT_SECONDS
+            )
+        except progress.BeyondLogHead as beyond:
+            raise BeyondLogHead(beyond.wanted, beyond.position, beyond.head) from beyond
+        except progress.NotYetProjected as late:
+            raise NotYetProjected(late.wanted, late.position) from late
 
     def handle_exception(self, exc: Exception) -> Response:
         response = super().handle_exception(exc)  # type: ignore[misc]

@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from config.integer_input import non_negative_int
-from queries.api.consistency import BeyondLogHead, NotYetProjected, wait_for_position
+from projections.progress import BeyondLogHead, NotYetProjected, wait_for_position
 
 AFTER_PARAM = "after"
 # Set at sign-up: until the customer is projected, a page that needs it says "processing", not "no account".

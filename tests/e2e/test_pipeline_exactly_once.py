@@ -2,7 +2,7 @@
 
 import pytest
 
-from projections import runner
+from projections import progress, runner
 from projections.models import ParkedEvent
 from projections.registry import PROJECTIONS
 from projections.tasks import project_events
@@ -32,9 +32,9 @@ def test_two_workers_and_duplicate_deliveries_leave_the_rows_of_a_single_run(two
         mixed_history()  # each command commits and sends its own wake-up
         for _ in range(5):
             project_events.apply_async()  # duplicate deliveries on top
-    head = runner.head_position()
+    head = progress.head_position()
 
-    wait_until(lambda: runner.read_position() >= head, timeout=60)
+    wait_until(lambda: progress.read_position() >= head, timeout=60)
     assert all(worker.process.poll() is None for worker in two_workers)  # neither worker died on the way
 
     live = read_side_snapshot()

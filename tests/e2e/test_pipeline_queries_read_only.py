@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 from config.routers import ReadWriteRouter
-from projections import runner
+from projections import progress, runner
 from queries.api import views
 from tests.projections.history import mixed_history
 
@@ -29,7 +29,7 @@ STAFF_QUERIES = [
 def projected():
     history = mixed_history()
     runner.run_all()
-    history["position"] = runner.read_position()
+    history["position"] = progress.read_position()
     history["bob_user"] = get_user_model().objects.get(customer__pk=history["bob"])
     return history
 

@@ -4,7 +4,9 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
-from django.db import connections
+from django.db import connections, transaction
+
+from projections.models import Checkpoint
 
 Result = TypeVar("Result")
 
@@ -31,3 +33,21 @@ def in_threads(*works: Callable[[], Result]) -> list[Result]:
         thread.join(timeout=120)
     assert not errors, errors
     return [results[index] for index in range(len(works))]
+
+
+class CheckpointHolder(threading.Thread):
+    """Another runner: holds the catalog checkpoint's row lock in its own connection until released."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.holding = threading.Event()
+        self.release = threading.Event()
+
+    def run(self) -> None:
+        try:
+            with transaction.atomic(using="read"):
+                Checkpoint.objects.select_for_update().get(name="catalog")
+                self.holding.set()
+                self.release.wait(timeout=30)
+        finally:
+            connections.close_all()

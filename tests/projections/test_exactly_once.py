@@ -5,7 +5,7 @@ import threading
 import pytest
 
 from commands.models import Event
-from projections import runner, tasks
+from projections import progress, runner, tasks
 from projections.models import Checkpoint
 from projections.registry import PROJECTIONS
 from tests.projections.concurrency import in_threads
@@ -47,7 +47,7 @@ def test_concurrent_runners_apply_each_event_exactly_once(settings):
     for name in PROJECTIONS:
         assert sum(each[name] for each in applied) == events, name  # no event applied by two runners
     assert sum(1 for each in applied if each["event_feed"]) > 1  # the work was shared, not done by one
-    assert set(Checkpoint.objects.values_list("position", flat=True)) == {runner.head_position()}
+    assert set(Checkpoint.objects.values_list("position", flat=True)) == {progress.head_position()}
     concurrent = read_side_snapshot()
     assert rebuilt_snapshot() == concurrent
 
@@ -78,6 +78,6 @@ def test_task_deliveries_racing_the_writers_match_a_single_run(settings):
 
     # Both deliverers raced the writer (under load a delivery can wait on the lock for most of the writing).
     assert min(deliveries) >= 1
-    assert set(Checkpoint.objects.values_list("position", flat=True)) == {runner.head_position()}
+    assert set(Checkpoint.objects.values_list("position", flat=True)) == {progress.head_position()}
     live = read_side_snapshot()
     assert rebuilt_snapshot() == live

@@ -4,7 +4,7 @@ import pytest
 
 from commands.handlers import products
 from commands.models import Event
-from projections import runner, tasks
+from projections import progress, runner, tasks
 from projections.catalog import CatalogProjection
 from projections.models import Checkpoint, ParkedEvent
 from projections.registry import PROJECTIONS
@@ -24,9 +24,9 @@ def poisoned_history(monkeypatch):
     """Two products, a poisoned stock adjustment of the first (its handler writes, then raises), a third product."""
     real_handler = CatalogProjection.stock_adjusted
 
-    def write_then_fail(self, event):
-        real_handler(self, event)
-        if event.payload["reason"] == "poison":
+    def write_then_fail(self, recorded):
+        real_handler(self, recorded)
+        if recorded.event.reason == "poison":
             raise HandlerBug("the handler has a bug")
 
     monkeypatch.setattr(CatalogProjection, "stock_adjusted", write_then_fail)
@@ -85,7 +85,7 @@ def test_an_event_failing_max_attempts_times_is_parked_and_the_projection_goes_o
     )
     assert parked.attempts == runner.MAX_ATTEMPTS and "the handler has a bug" in parked.error
     checkpoint = catalog_checkpoint()
-    assert (checkpoint.position, checkpoint.failures, checkpoint.failed_position) == (runner.head_position(), 0, None)
+    assert (checkpoint.position, checkpoint.failures, checkpoint.failed_position) == (progress.head_position(), 0, None)
     assert ProductView.objects.filter(pk=poisoned_history["third"]).exists()
     assert ProductView.objects.get(pk=poisoned_history["first"]).stock == 5  # the parked event's effect is missing
 
@@ -107,7 +107,7 @@ def test_a_failing_projection_does_not_hold_back_the_others(poisoned_history):
     with pytest.raises(runner.EventFailed):
         runner.run_all()
 
-    head = runner.head_position()
+    head = progress.head_position()
     positions = dict(Checkpoint.objects.values_list("name", "position"))
     assert positions == {name: head for name in PROJECTIONS} | {"catalog": poisoned_history["poison"] - 1}
     assert EventRecord.objects.count() == Event.objects.count()

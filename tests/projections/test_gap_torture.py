@@ -17,12 +17,13 @@ from django.db.models.signals import post_save
 
 from commands import event_log
 from commands.errors import CommandError
-from commands.events import EVENT_TYPES
+from commands.events import DomainEvent
 from commands.handlers import customers, orders, products
 from commands.models import Customer, Event, Order, Product
 from commands.signals import events_recorded
-from projections import runner
+from projections import progress, runner
 from projections.base import Projection
+from projections.recorded import Recorded
 from projections.registry import PROJECTIONS
 from queries.models import EventRecord
 from tests.factories import context, make_customer, make_product, place_order
@@ -39,14 +40,14 @@ class PositionRecorder(Projection):
     """Test-only projection: every position it is given, in the order given."""
 
     name = "test_positions"
-    handles = tuple(EVENT_TYPES)
     read_models = ()
+    handles_every_event = True
 
     def __init__(self) -> None:
         self.applied: list[int] = []
 
-    def apply(self, event: Event) -> None:
-        self.applied.append(event.position)
+    def apply(self, recorded: Recorded[DomainEvent]) -> None:
+        self.applied.append(recorded.position)
 
 
 def random_delay(**kwargs: Any) -> None:
@@ -178,7 +179,7 @@ def test_every_event_is_applied_exactly_once_in_order_under_concurrent_writers(d
     assert result["applied_by_racing_runner"] > len(positions) // 2  # the runner really raced the writers
     assert recorder.applied == positions  # each once, in position order, none skipped
     assert list(EventRecord.objects.values_list("position", flat=True)) == positions
-    assert set(runner.read_position((name,)) for name in PROJECTIONS) == {positions[-1]}
+    assert set(progress.read_position((name,)) for name in PROJECTIONS) == {positions[-1]}
     for name, projection in PROJECTIONS.items():
         if name != recorder.name:
             assert runner.verify(projection) == [], name  # the read models equal a replay, too
@@ -195,4 +196,4 @@ def test_without_the_append_lock_the_same_torture_skips_events(delays_inside_tra
     print(f"\nwithout the append lock: {len(skipped)} of {len(result['positions'])} events skipped")
 
     assert skipped
-    assert runner.read_position((recorder.name,)) == result["positions"][-1]  # and it believes it is caught up
+    assert progress.read_position((recorder.name,)) == result["positions"][-1]  # and it believes it is caught up

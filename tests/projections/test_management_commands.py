@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from commands.models import Customer, Event, Order, Product
-from projections import runner
+from projections import progress, runner
 from projections.models import Checkpoint, ParkedEvent
 from projections.registry import PROJECTIONS
 from queries.models import ProductView
@@ -31,7 +31,7 @@ def status_by_name() -> dict[str, dict]:
 def test_status_counts_the_events_each_projection_has_not_applied_yet():
     product_id = make_product(stock=5)
     place_order(make_customer(), (product_id, 2))
-    head = runner.head_position()
+    head = progress.head_position()
 
     before = status_by_name()
     assert set(before) == set(PROJECTIONS)
@@ -77,8 +77,8 @@ def test_rebuild_restores_a_tampered_read_model_and_reports_the_events_replayed(
 
     assert ProductView.objects.get(pk=product_id).name == "Kettle"
     catalog_row = next(line for line in output.splitlines() if "catalog" in line)
-    assert catalog_row.split("│")[2].strip() == str(runner.head_position())
-    assert Checkpoint.objects.get(name="catalog").position == runner.head_position()
+    assert catalog_row.split("│")[2].strip() == str(progress.head_position())
+    assert Checkpoint.objects.get(name="catalog").position == progress.head_position()
 
 
 def test_rebuild_of_every_projection_leaves_them_at_the_head():

@@ -5,7 +5,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from django.db import connections, transaction
+from django.db import connections
 
 from projections import runner
 from projections.models import Checkpoint
@@ -13,27 +13,10 @@ from projections.registry import PROJECTIONS
 from queries.models import ProductView
 from tests.conftest import wait_until
 from tests.factories import make_product
+from tests.projections.concurrency import CheckpointHolder
 
 pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
 catalog = PROJECTIONS["catalog"]
-
-
-class CheckpointHolder(threading.Thread):
-    """Another runner: holds the catalog checkpoint's row lock in its own connection until released."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.holding = threading.Event()
-        self.release = threading.Event()
-
-    def run(self) -> None:
-        try:
-            with transaction.atomic(using="read"):
-                Checkpoint.objects.select_for_update().get(name="catalog")
-                self.holding.set()
-                self.release.wait(timeout=30)
-        finally:
-            connections.close_all()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from commands.models import Event
-from projections import runner, tasks
+from projections import progress, runner, tasks
 from projections.models import Checkpoint, ParkedEvent
 from projections.registry import PROJECTIONS
 from queries.models import OrderView, ProductView
@@ -47,7 +47,7 @@ def test_the_page_shows_checkpoint_head_and_lag_of_every_projection():
     make_product()
     runner.run_all()
     make_product()  # not projected yet
-    head = runner.head_position()
+    head = progress.head_position()
     client = staff_client(*OPERATOR)
 
     response = client.get(PAGE)
@@ -176,19 +176,19 @@ def test_a_running_rebuild_shows_how_many_events_it_has_replayed(queued, monkeyp
     client = staff_client(*OPERATOR)
     client.post(REBUILD, {"projection": "catalog"})
     seen_during_rebuild = []
-    original_report = tasks.RebuildProgress.report
+    original_report = progress.RebuildProgress.report
 
-    def report_and_look(progress, applied):
-        original_report(progress, applied)
-        seen_during_rebuild.append(tasks.rebuild_progress("catalog"))
+    def report_and_look(rebuild_progress, applied):
+        original_report(rebuild_progress, applied)
+        seen_during_rebuild.append(progress.rebuild_progress("catalog"))
         # What staff see while the rebuild's transaction is still open.
         seen_during_rebuild.append(client.get(PAGE).content.decode())
 
-    monkeypatch.setattr(tasks.RebuildProgress, "report", report_and_look)
+    monkeypatch.setattr(progress.RebuildProgress, "report", report_and_look)
     tasks.rebuild("catalog")  # the task body, as the worker runs it
 
     head = Event.objects.count()
     assert seen_during_rebuild[0] == {"applied": head, "total": head}
     assert f"{head} of {head} events replayed" in seen_during_rebuild[1]
-    assert tasks.rebuild_progress("catalog") is None  # cleared once done
+    assert progress.rebuild_progress("catalog") is None  # cleared once done
     assert "events replayed" not in client.get(PAGE).content.decode()

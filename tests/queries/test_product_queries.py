@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from commands.handlers import products
-from projections import runner
+from projections import progress, runner
 from tests.factories import context, make_product
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -96,7 +96,7 @@ def test_deleted_product_disappears(api, catalog):
 
 def test_read_position_header_names_what_was_served(api, catalog):
     response = api.get("/api/v1/products/")
-    head = runner.head_position()
+    head = progress.head_position()
     assert int(response["X-Read-Position"]) == head
     product_id = make_product(price="1.00")
     # Not projected yet: the header still says the old position and the product is not served.
@@ -108,7 +108,7 @@ def test_read_position_header_names_what_was_served(api, catalog):
 def test_min_position_not_reached_answers_503_with_retry_after(api, catalog, settings):
     settings.READ_POSITION_WAIT_SECONDS = 0.2
     make_product()
-    wanted = runner.head_position()
+    wanted = progress.head_position()
     response = api.get("/api/v1/products/", HTTP_X_MIN_POSITION=str(wanted))
     assert response.status_code == 503
     assert response["Retry-After"]
@@ -116,7 +116,7 @@ def test_min_position_not_reached_answers_503_with_retry_after(api, catalog, set
 
 
 def test_min_position_reached_serves(api, catalog):
-    response = api.get("/api/v1/products/", HTTP_X_MIN_POSITION=str(runner.head_position()))
+    response = api.get("/api/v1/products/", HTTP_X_MIN_POSITION=str(progress.head_position()))
     assert response.status_code == 200
 
 

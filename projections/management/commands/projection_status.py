@@ -2,64 +2,13 @@
 
 import dataclasses
 import json
-from datetime import datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.utils import timezone
 from rich.table import Table
 
-from commands.models import Event
-from projections import runner
 from projections.management.commands._console import console_for
-from projections.models import Checkpoint, ParkedEvent
-from projections.registry import PROJECTIONS
-
-ERROR_PREVIEW_CHARS = 60
-
-
-@dataclasses.dataclass(frozen=True)
-class ProjectionStatus:
-    name: str
-    checkpoint: int
-    head: int
-    events_behind: int
-    seconds_behind: float
-    last_error: str
-    last_error_at: datetime | None
-    parked: int
-
-
-def projection_statuses(*, now: datetime | None = None) -> list[ProjectionStatus]:
-    now = now or timezone.now()
-    head = runner.head_position()
-    checkpoints = {checkpoint.name: checkpoint for checkpoint in Checkpoint.objects.filter(name__in=PROJECTIONS)}
-    statuses = []
-    for name in PROJECTIONS:
-        checkpoint = checkpoints.get(name) or Checkpoint(name=name)
-        # Counted rather than head - checkpoint: positions may have gaps (rolled-back appends).
-        unapplied = Event.objects.using(runner.EVENT_DB).filter(position__gt=checkpoint.position)
-        oldest = unapplied.order_by("position").values_list("occurred_at", flat=True).first()
-        statuses.append(
-            ProjectionStatus(
-                name=name,
-                checkpoint=checkpoint.position,
-                head=head,
-                events_behind=unapplied.count() if oldest else 0,
-                seconds_behind=round(max((now - oldest).total_seconds(), 0.0), 3) if oldest else 0.0,
-                last_error=checkpoint.last_error,
-                last_error_at=checkpoint.last_error_at,
-                parked=ParkedEvent.objects.filter(projection=name).count(),
-            )
-        )
-    return statuses
-
-
-def short_error(error: str) -> str:
-    """The last line of a traceback says what went wrong; the rest is in the checkpoint row."""
-    lines = [line for line in error.strip().splitlines() if line.strip()]
-    last = lines[-1].strip() if lines else ""
-    return last if len(last) <= ERROR_PREVIEW_CHARS else last[: ERROR_PREVIEW_CHARS - 1] + "…"
+from projections.progress import ProjectionStatus, projection_statuses, short_error
 
 
 def status_table(statuses: list[ProjectionStatus]) -> Table:

@@ -1,0 +1,150 @@
+"""How far the read side has got: the public answer for queries, the admin, the storefront and operators.
+
+`read_position(names)` — every event up to it is reflected in those projections' read models;
+`wait_for_position(...)` — the one polling loop that waits for a position (X-Min-Position, `?after=N`, the
+admin's "saved" message); `projection_statuses()` — checkpoint, lag, errors and parked events per projection;
+`RebuildProgress` — how far a running rebuild has replayed.
+"""
+
+import dataclasses
+import time
+from datetime import datetime
+
+from django.core.cache import cache
+from django.utils import timezone
+
+from commands.log_head import published_head
+from commands.models import Event
+from projections.models import Checkpoint, ParkedEvent
+from projections.registry import PROJECTIONS
+
+EVENT_DB = "default"
+POLL_SECONDS = 0.05
+ERROR_PREVIEW_CHARS = 60
+
+
+class NotYetProjected(Exception):
+    """The read side did not reach `wanted` within the wait; it was at `position`."""
+
+    def __init__(self, wanted: int, position: int) -> None:
+        super().__init__(f"The read models have not reached position {wanted} yet.")
+        self.wanted = wanted
+        self.position = position
+
+
+class BeyondLogHead(NotYetProjected):
+    """No event has position `wanted`: the log, as the write side last published it, ends at `head`."""
+
+    def __init__(self, wanted: int, position: int, head: int) -> None:
+        Exception.__init__(self, f"No event has position {wanted}: the event log ends at {head}.")
+        self.wanted = wanted
+        self.position = position
+        self.head = head
+
+
+def head_position() -> int:
+    last = Event.objects.using(EVENT_DB).order_by("-position").values_list("position", flat=True).first()
+    return last or 0
+
+
+def read_position(names: tuple[str, ...] | None = None) -> int:
+    """Every event up to this position is reflected in the named projections' read models (all, without names)."""
+    wanted = names or tuple(PROJECTIONS)
+    positions = dict(Checkpoint.objects.filter(name__in=wanted).values_list("name", "position"))
+    return min((positions.get(name, 0) for name in wanted), default=0)
+
+
+def wait_for_position(names: tuple[str, ...], wanted: int | None, timeout: float) -> int:
+    """The read position once it reaches `wanted` (at once, without one); NotYetProjected after `timeout` s.
+
+    A position past the published head of the log can never be reached by waiting: BeyondLogHead at once.
+    """
+    deadline = time.monotonic() + timeout
+    position = read_position(names)
+    if wanted is not None and position < wanted:
+        head = published_head()
+        if head is not None and wanted > head:
+            raise BeyondLogHead(wanted, position, head)
+    while wanted is not None and position < wanted:
+        if time.monotonic() >= deadline:
+            raise NotYetProjected(wanted, position)
+        time.sleep(POLL_SECONDS)
+        position = read_position(names)
+    return position
+
+
+def has_reached(names: tuple[str, ...], wanted: int, timeout: float) -> bool:
+    """Like wait_for_position, for callers that only say "in a moment" when it is not there yet."""
+    try:
+        wait_for_position(names, wanted, timeout)
+    except NotYetProjected:
+        return False
+    return True
+
+
+@dataclasses.dataclass(frozen=True)
+class ProjectionStatus:
+    name: str
+    checkpoint: int
+    head: int
+    events_behind: int
+    seconds_behind: float
+    last_error: str
+    last_error_at: datetime | None
+    parked: int
+
+
+def projection_statuses(*, now: datetime | None = None) -> list[ProjectionStatus]:
+    now = now or timezone.now()
+    head = head_position()
+    checkpoints = {checkpoint.name: checkpoint for checkpoint in Checkpoint.objects.filter(name__in=PROJECTIONS)}
+    statuses = []
+    for name in PROJECTIONS:
+        checkpoint = checkpoints.get(name) or Checkpoint(name=name)
+        # Counted rather than head - checkpoint: positions may have gaps (rolled-back appends).
+        unapplied = Event.objects.using(EVENT_DB).filter(position__gt=checkpoint.position)
+        oldest = unapplied.order_by("position").values_list("occurred_at", flat=True).first()
+        statuses.append(
+            ProjectionStatus(
+                name=name,
+                checkpoint=checkpoint.position,
+                head=head,
+                events_behind=unapplied.count() if oldest else 0,
+                seconds_behind=round(max((now - oldest).total_seconds(), 0.0), 3) if oldest else 0.0,
+                last_error=checkpoint.last_error,
+                last_error_at=checkpoint.last_error_at,
+                parked=ParkedEvent.objects.filter(projection=name).count(),
+            )
+        )
+    return statuses
+
+
+def short_error(error: str) -> str:
+    """The last line of a traceback says what went wrong; the rest is in the checkpoint row."""
+    lines = [line for line in error.strip().splitlines() if line.strip()]
+    last = lines[-1].strip() if lines else ""
+    return last if len(last) <= ERROR_PREVIEW_CHARS else last[: ERROR_PREVIEW_CHARS - 1] + "…"
+
+
+class RebuildProgress:
+    """Counts a running rebuild's applied events in the cache, where the admin's projections page reads it."""
+
+    def __init__(self, name: str, total: int) -> None:
+        self.key = progress_key(name)
+        self.total = total
+        self.applied = 0
+
+    def report(self, applied: int) -> None:
+        self.applied += applied
+        cache.set(self.key, {"applied": self.applied, "total": self.total}, timeout=24 * 3600)
+
+    def finish(self) -> None:
+        cache.delete(self.key)
+
+
+def progress_key(name: str) -> str:
+    return f"projections:rebuild-progress:{name}"
+
+
+def rebuild_progress(name: str) -> dict[str, int] | None:
+    return cache.get(progress_key(name))

@@ -1,0 +1,45 @@
+"""An event as projections receive it: the typed domain event, and where and when the log recorded it."""
+
+import dataclasses
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+from uuid import UUID
+
+from commands.events import EVENT_TYPES, DomainEvent
+from commands.models import Event
+
+EventT = TypeVar("EventT", bound=DomainEvent, covariant=True)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Recorded(Generic[EventT]):
+    """`event` is built from the row by its own class (`DomainEvent.from_payload`): no handler parses JSON."""
+
+    event: EventT
+    position: int
+    aggregate_type: str
+    aggregate_id: UUID
+    aggregate_version: int
+    occurred_at: datetime
+    payload: dict[str, Any]  # as stored: the event feed copies it verbatim
+    metadata: dict[str, Any]
+
+    @property
+    def type(self) -> str:
+        return type(self.event).type_name()
+
+    def __str__(self) -> str:
+        return f"#{self.position} {self.type} {self.aggregate_type}:{self.aggregate_id} v{self.aggregate_version}"
+
+
+def recorded(row: Event) -> Recorded[DomainEvent]:
+    return Recorded(
+        event=EVENT_TYPES[row.type].from_payload(row.payload),
+        position=row.position,
+        aggregate_type=row.aggregate_type,
+        aggregate_id=row.aggregate_id,
+        aggregate_version=row.aggregate_version,
+        occurred_at=row.occurred_at,
+        payload=row.payload,
+        metadata=row.metadata,
+    )
