@@ -1,5 +1,6 @@
 """Exactly-once effect: duplicate and concurrent runs leave exactly the rows of a single run."""
 
+import itertools
 import threading
 
 import pytest
@@ -8,8 +9,14 @@ from commands.models import Event
 from projections import progress, runner, tasks
 from projections.models import Checkpoint
 from projections.registry import PROJECTIONS
+from tests.projections.broker import purge_wake_ups, queued_wake_ups
 from tests.projections.concurrency import in_threads
 from tests.projections.history import mixed_history, read_side_snapshot
+
+
+def deliver_each() -> dict[str, int]:
+    """One delivery of every projection's task, in this process (what the wake-up's fan-out queues)."""
+    return {name: tasks.project.apply(args=[name]).get()[name] for name in PROJECTIONS}
 
 
 def rebuilt_snapshot() -> dict:
@@ -24,10 +31,10 @@ def test_the_task_delivered_twice_changes_nothing_the_second_time():
     mixed_history()
     events = Event.objects.count()
 
-    first = tasks.project_events.apply().get()
+    first = deliver_each()
     once = read_side_snapshot()
-    second = tasks.project_events.apply().get()
-    tasks.catch_up.apply().get()
+    second = deliver_each()
+    tasks.project.apply(args=["orders"], kwargs={"retry": False}).get()
 
     assert first == {name: events for name in PROJECTIONS}
     assert second == {name: 0 for name in PROJECTIONS}
@@ -68,16 +75,28 @@ def test_task_deliveries_racing_the_writers_match_a_single_run(settings):
     def deliver_until_written() -> int:
         """How many deliveries started while the writer was still writing."""
         racing = 0
+        names = itertools.cycle(PROJECTIONS)
         while not written.is_set():
             racing += 1
-            tasks.project_events.apply().get()
+            tasks.project.apply(args=[next(names)]).get()  # one projection's task at a time, as workers take them
         return racing
 
     _, *deliveries = in_threads(write, deliver_until_written, deliver_until_written)
-    tasks.project_events.apply().get()  # the wake-up of the last command
+    deliver_each()  # the wake-up of the last command
 
     # Both deliverers raced the writer (under load a delivery can wait on the lock for most of the writing).
     assert min(deliveries) >= 1
     assert set(Checkpoint.objects.values_list("position", flat=True)) == {progress.head_position()}
     live = read_side_snapshot()
     assert rebuilt_snapshot() == live
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+@pytest.mark.parametrize("task", [tasks.project_events, tasks.catch_up], ids=["wake-up", "catch-up"])
+def test_the_wake_up_and_the_catch_up_fan_out_one_task_per_projection(task):
+    purge_wake_ups()
+    try:
+        assert task.apply().get() == list(PROJECTIONS)
+        assert queued_wake_ups() == len(PROJECTIONS)
+    finally:
+        purge_wake_ups()
