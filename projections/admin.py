@@ -87,6 +87,19 @@ def rebuild_states() -> dict[str, RebuildState]:
     return states
 
 
+def report_replayed(request: HttpRequest, label: str, replayed: parking.Replayed) -> None:
+    if replayed.stuck_at is None:
+        behind = f" with the {replayed.applied - 1} held behind it" if replayed.applied > 1 else ""
+        messages.success(request, f"{label}{behind} applied; no longer parked.")
+        return
+    error = short_error(replayed.failure.error) if replayed.failure else ""
+    messages.warning(
+        request,
+        f"{label}: {replayed.applied} applied, then #{replayed.stuck_at} failed ({error}); "
+        "it and the events behind it stay parked.",
+    )
+
+
 @admin.register(Checkpoint)
 class ProjectionsAdmin(admin.ModelAdmin):
     """One page instead of a list of checkpoints: a checkpoint is never edited by hand."""
@@ -164,14 +177,14 @@ class ProjectionsAdmin(admin.ModelAdmin):
         parked = get_object_or_404(ParkedEvent, pk=pk)
         label = str(parked)
         try:
-            parking.retry(parked.pk)
+            replayed = parking.retry(parked.pk)
         except parking.ProjectionBusy:
             messages.warning(request, f"{parked.projection} is busy (a batch or a rebuild); try again in a moment.")
         except runner.EventFailed as failure:
             messages.error(request, f"{label} failed again: {short_error(failure.error)}. It stays parked.")
         else:
             LogEntry.objects.log_actions(staff_id(request), [parked], DELETION, "Retried: applied.", single_object=True)
-            messages.success(request, f"{label} applied; no longer parked.")
+            report_replayed(request, label, replayed)
         return self.back()
 
     def skip_view(self, request: HttpRequest, pk: int) -> HttpResponse:
@@ -180,7 +193,7 @@ class ProjectionsAdmin(admin.ModelAdmin):
         parked = get_object_or_404(ParkedEvent, pk=pk)
         label = str(parked)
         try:
-            parking.skip(parked.pk)
+            replayed = parking.skip(parked.pk)
         except parking.ProjectionBusy:
             messages.warning(request, f"{parked.projection} is busy (a batch or a rebuild); try again in a moment.")
             return self.back()
@@ -188,4 +201,6 @@ class ProjectionsAdmin(admin.ModelAdmin):
             staff_id(request), [parked], DELETION, "Skipped: never applied.", single_object=True
         )
         messages.success(request, f"{label} skipped; the admin log keeps a note of it.")
+        if replayed.applied or replayed.stuck_at:
+            report_replayed(request, "The events it held", replayed)
         return self.back()

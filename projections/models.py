@@ -20,17 +20,25 @@ class Checkpoint(models.Model):
 
 
 class ParkedEvent(models.Model):
-    """An event a projection failed on repeatedly, set aside so the projection can go on."""
+    """An event a projection set aside so that it can go on: it failed repeatedly, or it waits behind one that did.
+
+    Sequenced parking: once an event of an aggregate is parked, every later event of that aggregate is parked
+    behind it (`held`, not applied), so the aggregate's read rows never see its events out of order; every
+    other aggregate keeps flowing. Retry replays the aggregate's parked events in position order.
+    """
 
     projection = models.CharField(max_length=64)
     position = models.BigIntegerField()
     event_type = models.CharField(max_length=64)
-    error = models.TextField()
-    attempts = models.PositiveIntegerField()
+    aggregate_id = models.UUIDField(null=True, blank=True)  # null only on rows parked before sequencing existed
+    held = models.BooleanField(default=False, help_text="waits behind an earlier parked event of its aggregate")
+    error = models.TextField(blank=True, default="")
+    attempts = models.PositiveIntegerField(default=0)
     parked_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["projection", "position"], name="parked_once")]
+        indexes = [models.Index(fields=["projection", "aggregate_id", "position"], name="parked_aggregate")]
         ordering = ["projection", "position"]
 
     def __str__(self) -> str:

@@ -3,6 +3,7 @@
 `read_position(names)` — every event up to it is reflected in those projections' read models;
 `wait_for_position(...)` — the one polling loop that waits for a position (X-Min-Position, `?after=N`, the
 admin's "saved" message); `projection_statuses()` — checkpoint, lag, errors and parked events per projection;
+`held_aggregates(names)` — the aggregates whose events wait behind a parked one (sequenced parking);
 `RebuildProgress` — how far a running rebuild has replayed.
 """
 
@@ -21,6 +22,7 @@ from projections.registry import PROJECTIONS
 EVENT_DB = "default"
 POLL_SECONDS = 0.05
 ERROR_PREVIEW_CHARS = 60
+HELD_SHOWN = 20
 
 
 class NotYetProjected(Exception):
@@ -82,6 +84,13 @@ def has_reached(names: tuple[str, ...], wanted: int, timeout: float) -> bool:
     return True
 
 
+def held_aggregates(names: tuple[str, ...] | None = None, *, limit: int = HELD_SHOWN) -> list[str]:
+    """Ids of aggregates held back in the named projections (at most `limit`): their read rows lag behind N."""
+    parked = ParkedEvent.objects.filter(projection__in=names or tuple(PROJECTIONS), aggregate_id__isnull=False)
+    ids = parked.order_by("aggregate_id").values_list("aggregate_id", flat=True).distinct()[:limit]
+    return [str(each) for each in ids]
+
+
 @dataclasses.dataclass(frozen=True)
 class ProjectionStatus:
     name: str
@@ -92,6 +101,7 @@ class ProjectionStatus:
     last_error: str
     last_error_at: datetime | None
     parked: int
+    held_aggregates: list[str]
 
 
 def projection_statuses(*, now: datetime | None = None) -> list[ProjectionStatus]:
@@ -114,6 +124,7 @@ def projection_statuses(*, now: datetime | None = None) -> list[ProjectionStatus
                 last_error=checkpoint.last_error,
                 last_error_at=checkpoint.last_error_at,
                 parked=ParkedEvent.objects.filter(projection=name).count(),
+                held_aggregates=held_aggregates((name,)),
             )
         )
     return statuses

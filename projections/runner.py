@@ -8,7 +8,8 @@ would otherwise be lost until the next periodic catch-up. During a rebuild it gi
 
 import logging
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
+from uuid import UUID
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connections, transaction
@@ -50,14 +51,34 @@ def events_after(position: int, limit: int) -> list[Event]:
     return list(Event.objects.using(EVENT_DB).filter(position__gt=position).order_by("position")[:limit])
 
 
-def apply_batch(projection: Projection, events: list[Event]) -> None:
+def apply_batch(projection: Projection, events: list[Event], *, held: Collection[UUID] = ()) -> None:
+    """Apply the events in order; one of an aggregate in `held` is parked behind that aggregate's parked event."""
     for index, event in enumerate(events):
+        if event.aggregate_id in held:
+            hold(projection, event)
+            continue
         if not projection.wants(event.type):
             continue
         try:
             projection.apply(recorded(event))
         except Exception as error:
             raise EventFailed(event, index, error) from error
+
+
+def held_aggregates(name: str) -> set[UUID]:
+    """The aggregates that have a parked event in this projection: their later events wait behind it."""
+    parked = ParkedEvent.objects.filter(projection=name, aggregate_id__isnull=False)
+    return {each for each in parked.values_list("aggregate_id", flat=True).distinct() if each is not None}
+
+
+def hold(projection: Projection, event: Event) -> None:
+    ParkedEvent.objects.create(
+        projection=projection.name,
+        position=event.position,
+        event_type=event.type,
+        aggregate_id=event.aggregate_id,
+        held=True,
+    )
 
 
 def _advance(checkpoint: Checkpoint, event: Event) -> None:
@@ -96,7 +117,7 @@ def run_once(projection: Projection, batch_size: int) -> int | None:
             return None
         events = events_after(checkpoint.position, batch_size)
         if events:
-            apply_batch(projection, events)
+            apply_batch(projection, events, held=held_aggregates(projection.name))
             _advance(checkpoint, events[-1])
     if events:
         first, last = events[0].position, events[-1].position
@@ -122,11 +143,15 @@ def record_failure(projection: Projection, failure: EventFailed) -> bool:
             projection=projection.name,
             position=failure.event.position,
             event_type=failure.event.type,
+            aggregate_id=failure.event.aggregate_id,
             error=failure.error,
             attempts=checkpoint.failures,
         )
         logger.error(
-            "projection %s parked event %s", projection.name, failure.event, extra=correlation_of([failure.event])
+            "projection %s parked event %s; its aggregate's later events wait",
+            projection.name,
+            failure.event,
+            extra=correlation_of([failure.event]),
         )
         _advance(checkpoint, failure.event)
         return True

@@ -78,4 +78,7 @@ class ReadConsistencyMixin:
         response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
         position = self.served_position if self.served_position is not None else read_position(self.projections)
         response["X-Read-Position"] = str(position)
+        if held := progress.held_aggregates(self.projections):
+            # Sequenced parking: these aggregates' rows may lag behind the read position until a retry.
+            response["X-Held-Aggregates"] = ",".join(held)
         return response

@@ -1,6 +1,7 @@
 """projection_status, rebuild_projections, verify_projections, load_demo: what an operator sees and relies on."""
 
 import json
+import uuid
 from io import StringIO
 
 import pytest
@@ -56,15 +57,20 @@ def test_status_table_shows_every_projection_with_its_last_error_and_parked_even
     Checkpoint.objects.filter(name="orders").update(
         last_error="Traceback (most recent call last):\n  File \"x.py\"\nKeyError: 'lines'\n"
     )
-    ParkedEvent.objects.create(projection="orders", position=1, event_type="ProductCreated", error="boom", attempts=3)
+    held = uuid.uuid4()
+    ParkedEvent.objects.create(
+        projection="orders", position=1, event_type="ProductCreated", aggregate_id=held, error="boom", attempts=3
+    )
 
     table = run("projection_status")
 
     rows = {line.split("│")[1].strip(): line for line in table.splitlines() if line.startswith("│")}
     assert set(rows) == set(PROJECTIONS)
     assert "KeyError: 'lines'" in rows["orders"] and "Traceback" not in rows["orders"]
-    assert rows["orders"].rstrip(" │").endswith("1")
+    assert [cell.strip() for cell in rows["orders"].split("│")[-3:-1]] == ["1", str(held)]
+    assert rows["catalog"].split("│")[-2].strip() == "-"
     assert status_by_name()["orders"]["parked"] == 1
+    assert status_by_name()["orders"]["held_aggregates"] == [str(held)]
     assert status_by_name()["catalog"]["parked"] == 0
 
 

@@ -7,12 +7,13 @@ from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 from django.utils import timezone
 
+from commands.handlers import orders
 from commands.models import Event
 from projections import progress, runner, tasks
 from projections.models import Checkpoint, ParkedEvent
 from projections.registry import PROJECTIONS
 from queries.models import OrderView, ProductView
-from tests.factories import make_customer, make_product, place_order
+from tests.factories import context, make_customer, make_product, place_order
 from tests.queries.admin_clients import messages_of, staff_client
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -192,3 +193,28 @@ def test_a_running_rebuild_shows_how_many_events_it_has_replayed(queued, monkeyp
     assert f"{head} of {head} events replayed" in seen_during_rebuild[1]
     assert progress.rebuild_progress("catalog") is None  # cleared once done
     assert "events replayed" not in client.get(PAGE).content.decode()
+
+
+def test_the_page_says_which_aggregates_are_held_and_retry_replays_the_chain_in_order():
+    order = place_order(make_customer(), (make_product(), 1))
+    events = list(Event.objects.filter(aggregate_id=order.aggregate_id))
+    runner.run_all()
+    OrderView.objects.all().delete()  # as if the orders projection had failed on the order ...
+    head = park("orders", events[0])
+    ParkedEvent.objects.filter(pk=head.pk).update(aggregate_id=order.aggregate_id)
+    paid = orders.pay_order(context=context(), order_id=order.aggregate_id)
+    runner.run_all()  # ... and its payment came after: held behind it, not applied
+    client = staff_client(*OPERATOR)
+
+    page = client.get(PAGE).content.decode()
+
+    assert f'data-held="{order.aggregate_id}"' in page
+    assert "held behind an earlier event of its aggregate" in page
+    assert list(ParkedEvent.objects.values_list("position", "held")) == [(head.position, False), (paid.position, True)]
+
+    response = client.post(reverse("admin:projections_parked_retry", args=[head.pk]))
+
+    expected = f"orders #{head.position} OrderPlaced with the 1 held behind it applied; no longer parked."
+    assert expected in messages_of(response)
+    assert OrderView.objects.get(pk=order.aggregate_id).status == "paid"
+    assert not ParkedEvent.objects.exists()

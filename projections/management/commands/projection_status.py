@@ -18,6 +18,7 @@ def status_table(statuses: list[ProjectionStatus]) -> Table:
         table.add_column(heading, justify="right")
     table.add_column("last error", overflow="fold")
     table.add_column("parked", justify="right")
+    table.add_column("held aggregates", overflow="fold")
     for status in statuses:
         behind_style = "green" if status.events_behind == 0 else "yellow"
         table.add_row(
@@ -28,6 +29,7 @@ def status_table(statuses: list[ProjectionStatus]) -> Table:
             f"{status.seconds_behind:.1f}",
             short_error(status.last_error) or "-",
             f"[red]{status.parked}[/]" if status.parked else "0",
+            ", ".join(status.held_aggregates) or "-",
         )
     return table
 
