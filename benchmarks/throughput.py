@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from commands.models import Event
-from projections import runner
+from projections import blue_green, runner
 from projections.base import Projection
 from projections.models import Checkpoint
 
@@ -42,7 +42,7 @@ def read_only() -> int:
 
 def rebuild(projection: Projection) -> int:
     counted = [0]
-    runner.rebuild(projection, progress=lambda size: counted.__setitem__(0, counted[0] + size))
+    blue_green.rebuild(projection, progress=lambda size: counted.__setitem__(0, counted[0] + size))
     return counted[0]
 
 

@@ -282,6 +282,8 @@ READ_POSITION_WAIT_SECONDS = float(os.environ.get("READ_POSITION_WAIT_SECONDS", 
 # After an admin command: how long to wait for the projections before redirecting to the read-model page.
 ADMIN_READ_WAIT_SECONDS = float(os.environ.get("ADMIN_READ_WAIT_SECONDS", "2"))
 PROJECTION_BATCH_SIZE = int(os.environ.get("PROJECTION_BATCH_SIZE", "500"))
+# How many events a rebuild replays per transaction into the new generation (blue/green, projections/blue_green.py).
+PROJECTION_REBUILD_BATCH_SIZE = int(os.environ.get("PROJECTION_REBUILD_BATCH_SIZE", "2000"))
 # /readyz answers 503 while a projection is more events, or its oldest unapplied event more seconds, behind.
 PROJECTION_READY_MAX_LAG_EVENTS = int(os.environ.get("PROJECTION_READY_MAX_LAG_EVENTS", "1000"))
 PROJECTION_READY_MAX_LAG_SECONDS = float(os.environ.get("PROJECTION_READY_MAX_LAG_SECONDS", "60"))

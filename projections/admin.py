@@ -64,13 +64,9 @@ def log_rebuild_requested(user_id: int, name: str) -> None:
 
 
 def rebuild_states() -> dict[str, RebuildState]:
-    """The latest rebuild request per projection, finished once its checkpoint was saved after it.
-
-    A rebuild commits in one transaction, so its checkpoint does not move while it runs. An ordinary
-    batch saved between the request and the rebuild's start also counts as "finished": a short blind spot.
-    """
+    """The latest rebuild request per projection, finished once a rebuilt generation took over after it."""
     content_type = ContentType.objects.get_for_model(Checkpoint)
-    saved_at = dict(Checkpoint.objects.values_list("name", "updated_at"))
+    rebuilt_at = dict(Checkpoint.objects.values_list("name", "rebuilt_at"))
     states = {}
     for name in PROJECTIONS:
         entry = (
@@ -80,8 +76,8 @@ def rebuild_states() -> dict[str, RebuildState]:
             .first()
         )
         if entry is not None:
-            last_saved = saved_at.get(name)
-            finished = last_saved is not None and last_saved >= entry.action_time
+            taken_over = rebuilt_at.get(name)
+            finished = taken_over is not None and taken_over >= entry.action_time
             replayed = None if finished else progress.rebuild_progress(name)
             states[name] = RebuildState(entry.action_time, entry.user.get_username(), finished, replayed)
     return states

@@ -14,6 +14,7 @@ class Checkpoint(models.Model):
     failures = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True, default="")
     last_error_at = models.DateTimeField(null=True, blank=True)
+    rebuilt_at = models.DateTimeField(null=True, blank=True, help_text="when a rebuilt generation last took over")
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.position}"

@@ -219,23 +219,6 @@ def _batches(up_to: int | None, size: int = 2000) -> Iterator[list[Event]]:
         position = batch[-1].position
 
 
-def rebuild(projection: Projection, *, progress: Callable[[int], None] | None = None) -> int:
-    """Rebuild from scratch in one transaction: readers see the old rows until the new ones commit."""
-    ensure_checkpoint(projection.name)
-    with transaction.atomic(using=READ_DB):
-        checkpoint = Checkpoint.objects.select_for_update().get(name=projection.name)
-        ParkedEvent.objects.filter(projection=projection.name).delete()
-        last_position = replay(projection, progress=progress)
-        last = Event.objects.using(EVENT_DB).filter(position=last_position).first()
-        checkpoint.position = max(last_position, 0)
-        checkpoint.last_event_at = last.occurred_at if last else None
-        checkpoint.failures = 0
-        checkpoint.failed_position = None
-        checkpoint.last_error = ""
-        checkpoint.save()
-        return last_position
-
-
 def snapshot(projection: Projection) -> dict[str, dict[object, dict]]:
     return {
         model._meta.label: {row["pk"]: row for row in model._default_manager.values("pk", *_fields(model))}

@@ -12,7 +12,7 @@ from celery import shared_task
 from django.conf import settings
 
 from commands.models import Event
-from projections import runner
+from projections import blue_green, runner
 from projections.progress import RebuildProgress
 from projections.registry import PROJECTIONS
 
@@ -64,7 +64,7 @@ def rebuild(name: str | None = None) -> dict[str, int]:
     for each in names:
         progress = RebuildProgress(each, total=Event.objects.using(runner.EVENT_DB).count())
         try:
-            results[each] = runner.rebuild(PROJECTIONS[each], progress=progress.report)
+            results[each] = blue_green.rebuild(PROJECTIONS[each], progress=progress.report)
         finally:
             progress.finish()
     return results

@@ -8,7 +8,7 @@ import pytest
 from django.db import connections, transaction
 
 from commands.handlers import products
-from projections import progress, runner
+from projections import blue_green, progress, runner
 from projections.models import ParkedEvent
 from projections.registry import PROJECTIONS
 from projections.tasks import project, project_events
@@ -55,7 +55,7 @@ def test_two_workers_and_duplicate_deliveries_leave_the_rows_of_a_single_run(two
     assert set(live["checkpoints"].values()) == {head}
     assert not ParkedEvent.objects.exists()
     for projection in PROJECTIONS.values():
-        runner.rebuild(projection)  # a single run from position 0, in this process
+        blue_green.rebuild(projection)  # a single run from position 0, in this process
     assert read_side_snapshot() == live
 
 

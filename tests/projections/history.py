@@ -16,7 +16,7 @@ def read_side_snapshot() -> dict[str, Any]:
     """Every row of every read model, by projection, plus each checkpoint's position."""
     return {
         "rows": {name: runner.snapshot(projection) for name, projection in PROJECTIONS.items()},
-        "checkpoints": dict(Checkpoint.objects.values_list("name", "position")),
+        "checkpoints": dict(Checkpoint.objects.filter(name__in=PROJECTIONS).values_list("name", "position")),
     }
 
 

@@ -6,7 +6,7 @@ import threading
 import pytest
 
 from commands.models import Event
-from projections import progress, runner, tasks
+from projections import blue_green, progress, runner, tasks
 from projections.models import Checkpoint
 from projections.registry import PROJECTIONS
 from tests.projections.broker import purge_wake_ups, queued_wake_ups
@@ -22,7 +22,7 @@ def deliver_each() -> dict[str, int]:
 def rebuilt_snapshot() -> dict:
     """The read side a single replay of the whole log produces."""
     for projection in PROJECTIONS.values():
-        runner.rebuild(projection)
+        blue_green.rebuild(projection)
     return read_side_snapshot()
 
 

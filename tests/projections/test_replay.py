@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from commands.errors import CommandError
 from commands.handlers import customers, orders, products
 from commands.models import Event
-from projections import runner
+from projections import blue_green, runner
 from projections.registry import PROJECTIONS
 from queries.models import ProductView
 from tests.factories import context, make_customer, make_product, place_order
@@ -29,7 +29,7 @@ def verify_all() -> dict[str, list[str]]:
 
 def rebuild_all() -> None:
     for projection in PROJECTIONS.values():
-        runner.rebuild(projection)
+        blue_green.rebuild(projection)
 
 
 def test_rebuild_keeps_every_row_and_every_query_document(staff_api):
@@ -68,7 +68,7 @@ def test_verify_notices_a_tampered_row_and_rebuild_repairs_it():
     ProductView.objects.filter(pk=history["kettle"]).update(stock=999)
 
     assert runner.verify(PROJECTIONS["catalog"]) == [f"queries.ProductView {history['kettle']}: differs in stock"]
-    runner.rebuild(PROJECTIONS["catalog"])
+    blue_green.rebuild(PROJECTIONS["catalog"])
     assert read_side_snapshot() == live
 
 

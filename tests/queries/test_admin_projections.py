@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from commands.handlers import orders
 from commands.models import Event
-from projections import progress, runner, tasks
+from projections import blue_green, progress, runner, tasks
 from projections.models import Checkpoint, ParkedEvent
 from projections.registry import PROJECTIONS
 from queries.models import OrderView, ProductView
@@ -76,7 +76,7 @@ def test_rebuild_queues_the_task_and_the_page_follows_it(queued):
     assert page.context["refresh_seconds"]  # polls while the rebuild is outstanding
     assert "Rebuilding…" in page.content.decode()
 
-    runner.rebuild(PROJECTIONS["catalog"])  # what the worker does with the task
+    blue_green.rebuild(PROJECTIONS["catalog"])  # what the worker does with the task
 
     page = client.get(PAGE)
     assert page.context["refresh_seconds"] is None

@@ -1,4 +1,4 @@
-"""`manage.py rebuild_projections [--projection NAME]`: replay the event log into empty read models."""
+"""`manage.py rebuild_projections [--projection NAME]`: replay the event log into a new generation of read models."""
 
 import functools
 import time
@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from commands.models import Event
-from projections import runner
+from projections import blue_green, runner
 from projections.base import Projection
 from projections.management.commands._console import console_for
 from projections.registry import PROJECTIONS
@@ -35,7 +35,7 @@ def selected_projections(name: str | None) -> list[Projection]:
 
 
 class Command(BaseCommand):
-    help = "Rebuild read models from position 0 of the event log (readers see the old rows until it commits)."
+    help = "Rebuild read models from position 0 into a new generation that takes over once caught up (blue/green)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--projection", metavar="NAME", help=f"only this one of: {', '.join(PROJECTIONS)}")
@@ -58,7 +58,7 @@ class Command(BaseCommand):
             for projection in projections:
                 task = progress.add_task(projection.name, total=total or None)
                 started = time.perf_counter()
-                position = runner.rebuild(projection, progress=functools.partial(progress.advance, task))
+                position = blue_green.rebuild(projection, progress=functools.partial(progress.advance, task))
                 seconds = time.perf_counter() - started
                 applied = int(progress.tasks[task].completed)
                 progress.update(task, total=applied, completed=applied)

@@ -1,0 +1,196 @@
+"""Blue/green rebuild: a new generation of a projection's read models fills while the live one keeps serving.
+
+Design (PostgreSQL): the new generation lives in its own schema, `rebuild_<projection>`, holding empty copies of
+the projection's read-model tables (same columns, constraints and index names). The rebuild replays the log in
+batches with `search_path` set to that schema first, so the projection's own handlers write there unchanged;
+each batch commits with the generation's checkpoint (`<projection>~next`, in the live checkpoint table). The live
+generation meanwhile keeps being projected under its own checkpoint lock and served.
+
+Once the new generation is within a batch of the head, the rebuild takes the live checkpoint's lock (holding the
+live runner back for that one transaction), applies the last events, drops the live tables, moves the new ones
+into the live schema and sets the live checkpoint to the new generation's position, all in one transaction:
+readers see the old generation up to the commit and the complete new one after it, never an empty or partial
+one, and the read position never goes backwards. The old generation is dropped by that same commit.
+
+A rebuild killed midway leaves only its schema behind; the next rebuild drops it and starts again from 0, so
+nothing is applied twice. A session advisory lock keeps two rebuilds of one projection from running at once.
+Parked events of the projection are replayed with everything else and forgotten at the swap.
+SQLite (the embedded `make run`) has no schemas: there, the rebuild replays in place in one transaction.
+"""
+
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.db import connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.utils import timezone
+
+from commands.models import Event
+from projections import runner
+from projections.base import Projection
+from projections.models import Checkpoint, ParkedEvent
+
+READ_DB = runner.READ_DB
+LOCK_NAMESPACE = 0x0B1E
+
+
+class RebuildRunning(Exception):
+    """Another rebuild of the same projection holds its rebuild lock."""
+
+
+def next_name(name: str) -> str:
+    return f"{name}~next"
+
+
+def schema_of(projection: Projection) -> str:
+    return f"rebuild_{projection.name}"
+
+
+def rebuild(projection: Projection, *, progress: Callable[[int], None] | None = None) -> int:
+    """Build a new generation from position 0 and swap it in once caught up; returns the position it took over at."""
+    runner.ensure_checkpoint(projection.name)
+    connection = connections[READ_DB]
+    if connection.vendor != "postgresql":
+        return rebuild_in_place(projection, progress=progress)
+    size = settings.PROJECTION_REBUILD_BATCH_SIZE
+    with rebuild_lock(connection, projection):
+        create_generation(connection, projection)
+        position = 0
+        while True:
+            batch = runner.events_after(position, size)
+            if len(batch) < size:
+                break  # close enough to the head: the rest goes into the swap's transaction
+            with transaction.atomic(using=READ_DB), writing_to(connection, projection):
+                runner.apply_batch(projection, batch)
+                save_next_checkpoint(projection, batch[-1].position)
+            position = batch[-1].position
+            if progress:
+                progress(len(batch))
+        return swap_in(connection, projection, position, progress=progress)
+
+
+@contextmanager
+def rebuild_lock(connection: BaseDatabaseWrapper, projection: Projection) -> Iterator[None]:
+    key = LOCK_NAMESPACE << 32 | zlib.crc32(projection.name.encode())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+        if not cursor.fetchone()[0]:
+            raise RebuildRunning(projection.name)
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+
+
+def tables_of(projection: Projection) -> list[str]:
+    return [model._meta.db_table for model in projection.read_models]
+
+
+def create_generation(connection: BaseDatabaseWrapper, projection: Projection) -> None:
+    """An empty schema with a copy of each read-model table: columns, checks, keys and indexes under their names."""
+    schema = connection.ops.quote_name(schema_of(projection))
+    with transaction.atomic(using=READ_DB), connection.cursor() as cursor:
+        cursor.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")  # a killed rebuild's leftovers
+        cursor.execute(f"CREATE SCHEMA {schema}")
+        for table in tables_of(projection):
+            quoted = connection.ops.quote_name(table)
+            cursor.execute(
+                f"CREATE TABLE {schema}.{quoted} (LIKE {quoted} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
+            )
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+                " WHERE conrelid = %s::regclass AND contype IN ('p', 'u') ORDER BY contype",
+                [table],
+            )
+            for name, definition in cursor.fetchall():
+                quoted_name = connection.ops.quote_name(name)
+                cursor.execute(f"ALTER TABLE {schema}.{quoted} ADD CONSTRAINT {quoted_name} {definition}")
+            cursor.execute(
+                "SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = %s::regclass"
+                " AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conindid = indexrelid)",
+                [table],
+            )
+            for (definition,) in cursor.fetchall():
+                head, _, rest = definition.partition(" ON ")
+                cursor.execute(f"{head} ON {schema}.{quoted} {rest.split(' ', 1)[1]}")
+        Checkpoint.objects.filter(name=next_name(projection.name)).delete()
+        Checkpoint.objects.create(name=next_name(projection.name))
+
+
+@contextmanager
+def writing_to(connection: BaseDatabaseWrapper, projection: Projection) -> Iterator[None]:
+    """Inside the caller's transaction: unqualified table names resolve to the new generation's schema first."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('search_path')")
+        original = cursor.fetchone()[0]
+        cursor.execute("SELECT set_config('search_path', %s, true)", [f'"{schema_of(projection)}", {original}'])
+    yield
+    # Reached only without an error (a failing block's rollback undoes the setting): a test's outer transaction
+    # would otherwise keep writing to the new generation.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('search_path', %s, true)", [original])
+
+
+def save_next_checkpoint(projection: Projection, position: int) -> None:
+    Checkpoint.objects.filter(name=next_name(projection.name)).update(position=position)
+
+
+def swap_in(
+    connection: BaseDatabaseWrapper, projection: Projection, position: int, *, progress: Callable[[int], None] | None
+) -> int:
+    """Catch the new generation up to the head under the live lock, then make it the live one in the same commit."""
+    with transaction.atomic(using=READ_DB):
+        checkpoint = None
+        while checkpoint is None:  # the live runner holds it for a batch at a time; a retry loop waits it out
+            checkpoint = runner.lock_checkpoint(projection.name)
+        with writing_to(connection, projection):
+            while batch := runner.events_after(position, settings.PROJECTION_REBUILD_BATCH_SIZE):
+                runner.apply_batch(projection, batch)
+                position = batch[-1].position
+                if progress:
+                    progress(len(batch))
+        schema = connection.ops.quote_name(schema_of(projection))
+        with connection.cursor() as cursor:
+            for table in tables_of(projection):
+                quoted = connection.ops.quote_name(table)
+                cursor.execute(f"DROP TABLE {quoted}")
+                cursor.execute(f"ALTER TABLE {schema}.{quoted} SET SCHEMA {live_schema(connection)}")
+            cursor.execute(f"DROP SCHEMA {schema}")
+        last = Event.objects.using(runner.EVENT_DB).filter(position=position).first()
+        checkpoint.position = position
+        checkpoint.last_event_at = last.occurred_at if last else None
+        checkpoint.failures = 0
+        checkpoint.failed_position = None
+        checkpoint.last_error = ""
+        checkpoint.rebuilt_at = timezone.now()
+        checkpoint.save()
+        ParkedEvent.objects.filter(projection=projection.name).delete()
+        Checkpoint.objects.filter(name=next_name(projection.name)).delete()
+    return position
+
+
+def live_schema(connection: BaseDatabaseWrapper) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_schema()")
+        return connection.ops.quote_name(cursor.fetchone()[0])
+
+
+def rebuild_in_place(projection: Projection, *, progress: Callable[[int], None] | None = None) -> int:
+    """SQLite: replay into emptied tables in one transaction; readers see the old rows until it commits."""
+    with transaction.atomic(using=READ_DB):
+        checkpoint = Checkpoint.objects.select_for_update().get(name=projection.name)
+        ParkedEvent.objects.filter(projection=projection.name).delete()
+        position = runner.replay(projection, progress=progress)
+        last = Event.objects.using(runner.EVENT_DB).filter(position=position).first()
+        checkpoint.position = position
+        checkpoint.last_event_at = last.occurred_at if last else None
+        checkpoint.failures = 0
+        checkpoint.failed_position = None
+        checkpoint.last_error = ""
+        checkpoint.rebuilt_at = timezone.now()
+        checkpoint.save()
+        return position
+

@@ -1,0 +1,157 @@
+"""Blue/green rebuild: a new generation fills from 0 while the live one keeps being projected and served."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+
+import pytest
+from django.db import connections
+
+from projections import blue_green, runner
+from projections.models import Checkpoint
+from projections.progress import head_position
+from projections.registry import PROJECTIONS
+from queries.models import OrderView, ProductView
+from tests.conftest import ROOT, subprocess_env, wait_until
+from tests.factories import make_customer, make_product, place_order
+from tests.projections.history import mixed_history, read_side_snapshot
+
+pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
+
+
+def indexes(table: str) -> set[tuple[str, str]]:
+    with connections["read"].cursor() as cursor:
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s", [table])
+        return set(cursor.fetchall())
+
+
+def schemas() -> set[str]:
+    with connections["read"].cursor() as cursor:
+        cursor.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'rebuild_%%'")
+        return {row[0] for row in cursor.fetchall()}
+
+
+def in_another_connection(work):
+    """Run `work` in a thread of its own (its own database connections), as a reader or the live runner would."""
+    result = []
+
+    def body():
+        try:
+            result.append(work())
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=body)
+    thread.start()
+    thread.join(timeout=60)
+    return result[0]
+
+
+def test_the_live_generation_is_served_and_projected_while_the_new_one_fills_then_it_takes_over(settings):
+    settings.PROJECTION_REBUILD_BATCH_SIZE = 4  # many batches: the test looks in between them
+    for _ in range(2):
+        mixed_history()
+    runner.run_all()
+    catalog = PROJECTIONS["catalog"]
+    live_products = ProductView.objects.count()
+    index_names_before = indexes("queries_productview")
+    seen: list[dict] = []
+
+    def look_while_rebuilding(applied: int) -> None:
+        if seen:
+            return
+        # Another connection sees the complete live generation, and the live runner goes on meanwhile.
+        during = make_product(name="Made during the rebuild")
+        seen.append(
+            {
+                "products": in_another_connection(ProductView.objects.count),
+                "applied_live": in_another_connection(lambda: runner.run_projection(catalog)),
+                "live_has_new": in_another_connection(ProductView.objects.filter(pk=during).exists),
+                "schemas": schemas(),
+                "next": Checkpoint.objects.get(name="catalog~next").position,
+            }
+        )
+
+    position = blue_green.rebuild(catalog, progress=look_while_rebuilding)
+
+    (during,) = seen
+    assert during["products"] == live_products  # not empty, not partial: the old generation, whole
+    assert during["applied_live"] == 1 and during["live_has_new"]  # projected live while the rebuild ran
+    assert during["schemas"] == {"rebuild_catalog"} and 0 < during["next"] < position
+    assert position == head_position()
+    assert ProductView.objects.filter(name="Made during the rebuild").exists()  # the new generation has it too
+    assert Checkpoint.objects.get(name="catalog").position == position
+    assert not Checkpoint.objects.filter(name="catalog~next").exists() and schemas() == set()
+    assert indexes("queries_productview") == index_names_before  # same names: later migrations still apply
+    assert runner.verify(catalog) == []
+
+
+def test_rebuild_equals_live_for_every_projection():
+    mixed_history(between=runner.run_all)
+    runner.run_all()
+    live = read_side_snapshot()
+    for projection in PROJECTIONS.values():
+        blue_green.rebuild(projection)
+    assert read_side_snapshot()["rows"] == live["rows"]
+
+
+def test_a_second_rebuild_of_the_same_projection_is_refused_while_one_runs():
+    make_product()
+    runner.run_all()
+    catalog = PROJECTIONS["catalog"]
+    holding, release = threading.Event(), threading.Event()
+
+    def first_rebuild_holding_its_lock() -> None:
+        try:
+            with blue_green.rebuild_lock(connections["read"], catalog):
+                holding.set()
+                release.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    first = threading.Thread(target=first_rebuild_holding_its_lock)
+    first.start()
+    try:
+        assert holding.wait(timeout=10)
+        with pytest.raises(blue_green.RebuildRunning):
+            blue_green.rebuild(catalog)
+        assert schemas() == set()  # refused before touching anything
+    finally:
+        release.set()
+        first.join()
+    assert blue_green.rebuild(catalog) == head_position()  # once the first is done, a rebuild runs
+
+
+@pytest.mark.slow
+def test_a_rebuild_killed_midway_leaves_the_live_generation_alone_and_the_next_one_converges():
+    customer = make_customer()
+    product = make_product(stock=10_000)
+    for _ in range(150):
+        place_order(customer, (product, 1))
+    runner.run_all()
+    live = read_side_snapshot()
+    env = subprocess_env() | {"PROJECTION_REBUILD_BATCH_SIZE": "2", "PYTHONUNBUFFERED": "1"}
+    rebuilding = subprocess.Popen(
+        [sys.executable, "manage.py", "rebuild_projections", "--projection", "orders"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until(lambda: Checkpoint.objects.filter(name="orders~next", position__gt=20).exists(), timeout=60)
+        os.kill(rebuilding.pid, signal.SIGKILL)
+    finally:
+        rebuilding.wait(timeout=30)
+
+    assert schemas() == {"rebuild_orders"}  # what the killed rebuild left
+    assert read_side_snapshot() == live  # the live generation is untouched: served as before
+    assert OrderView.objects.count() == 150
+
+    blue_green.rebuild(PROJECTIONS["orders"])  # starts over from 0: nothing of the killed run is kept
+
+    assert schemas() == set()
+    assert read_side_snapshot()["rows"] == live["rows"]
+    assert runner.verify(PROJECTIONS["orders"]) == []
