@@ -31,6 +31,7 @@ from commands.models import Event
 from projections import runner
 from projections.base import Projection
 from projections.models import Checkpoint, ParkedEvent
+from projections.progress import head_position
 
 READ_DB = runner.READ_DB
 LOCK_NAMESPACE = 0x0B1E
@@ -97,9 +98,7 @@ def create_generation(connection: BaseDatabaseWrapper, projection: Projection) -
         cursor.execute(f"CREATE SCHEMA {schema}")
         for table in tables_of(projection):
             quoted = connection.ops.quote_name(table)
-            cursor.execute(
-                f"CREATE TABLE {schema}.{quoted} (LIKE {quoted} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
-            )
+            cursor.execute(f"CREATE TABLE {schema}.{quoted} (LIKE {quoted} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
             cursor.execute(
                 "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
                 " WHERE conrelid = %s::regclass AND contype IN ('p', 'u') ORDER BY contype",
@@ -141,17 +140,24 @@ def save_next_checkpoint(projection: Projection, position: int) -> None:
 def swap_in(
     connection: BaseDatabaseWrapper, projection: Projection, position: int, *, progress: Callable[[int], None] | None
 ) -> int:
-    """Catch the new generation up to the head under the live lock, then make it the live one in the same commit."""
+    """Catch the new generation up to the head under the live lock, then make it the live one in the same commit.
+
+    The head is read once the lock is held: with appends serialized, every position up to it is visible, and
+    what commits later is the live runner's to apply, to the new generation, after the swap. So the lock is
+    held for at most a batch or so, however fast writers go.
+    """
+    caught_up = 0
     with transaction.atomic(using=READ_DB):
         checkpoint = None
         while checkpoint is None:  # the live runner holds it for a batch at a time; a retry loop waits it out
             checkpoint = runner.lock_checkpoint(projection.name)
+        head = head_position()
         with writing_to(connection, projection):
-            while batch := runner.events_after(position, settings.PROJECTION_REBUILD_BATCH_SIZE):
+            while position < head and (batch := runner.events_after(position, settings.PROJECTION_REBUILD_BATCH_SIZE)):
+                batch = [event for event in batch if event.position <= head]
                 runner.apply_batch(projection, batch)
                 position = batch[-1].position
-                if progress:
-                    progress(len(batch))
+                caught_up += len(batch)
         schema = connection.ops.quote_name(schema_of(projection))
         with connection.cursor() as cursor:
             for table in tables_of(projection):
@@ -169,6 +175,8 @@ def swap_in(
         checkpoint.save()
         ParkedEvent.objects.filter(projection=projection.name).delete()
         Checkpoint.objects.filter(name=next_name(projection.name)).delete()
+    if progress and caught_up:
+        progress(caught_up)
     return position
 
 
@@ -193,4 +201,3 @@ def rebuild_in_place(projection: Projection, *, progress: Callable[[int], None] 
         checkpoint.rebuilt_at = timezone.now()
         checkpoint.save()
         return position
-

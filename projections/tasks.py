@@ -3,6 +3,9 @@
 Each projection is its own task under its own checkpoint lock, so N workers work on N projections at once and
 a slow projection holds back only itself. The wake-up sent by a command is one message (`project_events`);
 the worker that takes it fans it out, so a command pays for one broker call whatever the number of projections.
+A projection whose task is already queued and not started is not queued again (a flag in the cache, cleared
+when the task starts): under a stream of commits the queue holds at most one waiting task per projection.
+The catch-up always queues, so a flag left behind by a lost message costs at most one catch-up interval.
 """
 
 import logging
@@ -10,6 +13,7 @@ from typing import Any
 
 from celery import shared_task
 from django.conf import settings
+from django.core.cache import cache
 
 from commands.models import Event
 from projections import blue_green, runner
@@ -29,6 +33,7 @@ logger = logging.getLogger(__name__)
 )
 def project(self: Any, name: str, *, retry: bool = True) -> dict[str, int]:
     """Bring one projection up to the head of the log. Safe to deliver twice or run concurrently."""
+    _forget_queued(name)  # from here on, a new commit needs a new task: this one may have read the log already
     try:
         return {name: runner.run_projection(PROJECTIONS[name])}
     except runner.EventFailed as failure:
@@ -38,11 +43,37 @@ def project(self: Any, name: str, *, retry: bool = True) -> dict[str, int]:
         return {name: 0}
 
 
-def fan_out(*, retry: bool, expires: float | None = None) -> list[str]:
-    """Queue one `project` task per projection; returns their names."""
+QUEUED_FLAG_SECONDS = 30
+
+
+def queued_key(name: str) -> str:
+    return f"projections:queued:{name}"
+
+
+def _mark_queued(name: str) -> bool:
+    """True if no task of this projection was waiting (now one is); a cache that fails says True."""
+    try:
+        return bool(cache.add(queued_key(name), 1, timeout=QUEUED_FLAG_SECONDS))
+    except Exception:
+        logger.warning("cache unavailable: queueing %s without the duplicate check", name, exc_info=True)
+        return True
+
+
+def _forget_queued(name: str) -> None:
+    try:
+        cache.delete(queued_key(name))
+    except Exception:
+        logger.warning("cache unavailable: could not clear the queued flag of %s", name, exc_info=True)
+
+
+def fan_out(*, retry: bool, expires: float | None = None, always: bool = False) -> list[str]:
+    """Queue one `project` task per projection not already waiting in the queue; returns the names queued."""
+    queued = []
     for name in PROJECTIONS:
-        project.apply_async(args=[name], kwargs={"retry": retry}, expires=expires)
-    return list(PROJECTIONS)
+        if always or _mark_queued(name):
+            project.apply_async(args=[name], kwargs={"retry": retry}, expires=expires)
+            queued.append(name)
+    return queued
 
 
 @shared_task(name="projections.project_events")
@@ -54,7 +85,7 @@ def project_events() -> list[str]:
 @shared_task(name="projections.catch_up")
 def catch_up() -> list[str]:
     """The periodic safety net for a lost wake-up; a failing projection waits for the next round, not a retry."""
-    return fan_out(retry=False, expires=settings.PROJECTION_CATCHUP_SECONDS * 3)
+    return fan_out(retry=False, expires=settings.PROJECTION_CATCHUP_SECONDS * 3, always=True)
 
 
 @shared_task(name="projections.rebuild")

@@ -4,6 +4,7 @@ import itertools
 import threading
 
 import pytest
+from django.core.cache import cache
 
 from commands.models import Event
 from projections import blue_green, progress, runner, tasks
@@ -95,8 +96,32 @@ def test_task_deliveries_racing_the_writers_match_a_single_run(settings):
 @pytest.mark.parametrize("task", [tasks.project_events, tasks.catch_up], ids=["wake-up", "catch-up"])
 def test_the_wake_up_and_the_catch_up_fan_out_one_task_per_projection(task):
     purge_wake_ups()
+    forget_queued_flags()
     try:
         assert task.apply().get() == list(PROJECTIONS)
         assert queued_wake_ups() == len(PROJECTIONS)
     finally:
         purge_wake_ups()
+        forget_queued_flags()
+
+
+def forget_queued_flags() -> None:
+    cache.delete_many([tasks.queued_key(name) for name in PROJECTIONS])
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_a_stream_of_wake_ups_queues_one_waiting_task_per_projection_and_a_started_task_clears_its_flag():
+    purge_wake_ups()
+    forget_queued_flags()
+    try:
+        for _ in range(5):
+            tasks.project_events.apply().get()  # five commits while no worker has started anything
+        assert queued_wake_ups() == len(PROJECTIONS)
+        assert tasks.catch_up.apply().get() == list(PROJECTIONS)  # the safety net queues regardless
+        assert queued_wake_ups() == 2 * len(PROJECTIONS)
+
+        tasks.project.apply(args=["orders"]).get()  # a worker starts the orders task
+        assert tasks.project_events.apply().get() == ["orders"]  # the next commit needs a new orders task
+    finally:
+        purge_wake_ups()
+        forget_queued_flags()
