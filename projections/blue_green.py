@@ -146,7 +146,6 @@ def swap_in(
     what commits later is the live runner's to apply, to the new generation, after the swap. So the lock is
     held for at most a batch or so, however fast writers go.
     """
-    caught_up = 0
     with transaction.atomic(using=READ_DB):
         checkpoint = None
         while checkpoint is None:  # the live runner holds it for a batch at a time; a retry loop waits it out
@@ -157,7 +156,8 @@ def swap_in(
                 batch = [event for event in batch if event.position <= head]
                 runner.apply_batch(projection, batch)
                 position = batch[-1].position
-                caught_up += len(batch)
+                if progress:
+                    progress(len(batch))
         schema = connection.ops.quote_name(schema_of(projection))
         with connection.cursor() as cursor:
             for table in tables_of(projection):
@@ -175,8 +175,6 @@ def swap_in(
         checkpoint.save()
         ParkedEvent.objects.filter(projection=projection.name).delete()
         Checkpoint.objects.filter(name=next_name(projection.name)).delete()
-    if progress and caught_up:
-        progress(caught_up)
     return position
 
 
