@@ -29,8 +29,8 @@ class DomainEvent:
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> Self:
-        """The event as it was appended, from the JSON the log stores."""
-        return cls(**{name: _typed(hint, payload[name]) for name, hint in _field_types(cls)})
+        """The event as it was appended, from the JSON the log stores (a field with a default may be absent)."""
+        return cls(**{name: _typed(hint, payload[name]) for name, hint in _field_types(cls) if name in payload})
 
 
 _FIELD_TYPES: dict[type[DomainEvent], tuple[tuple[str, Any], ...]] = {}
@@ -79,6 +79,7 @@ class ProductChanges(TypedDict, total=False):
     name: str
     description: str
     price: Decimal
+    image: str
 
 
 class CustomerChanges(TypedDict, total=False):
