@@ -13,8 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from commands.log_head import HEAD_KEY, publish_head, published_head
-from projections import runner
-from queries.api import consistency
+from projections import progress, runner
 from tests.conftest import wait_until
 from tests.factories import make_product
 from tests.queries.storefront_pages import make_shopper
@@ -30,7 +29,7 @@ def long_waits(settings):
 
 def test_a_commit_publishes_the_head():
     make_product()
-    assert published_head() == runner.head_position() > 0
+    assert published_head() == progress.head_position() > 0
 
 
 def test_the_head_never_goes_back():
@@ -58,16 +57,16 @@ def test_a_position_past_the_head_answers_503_at_once(api, long_waits):
 def test_a_just_written_position_still_waits_and_is_served(long_waits):
     """Not projected yet but written: the request waits for the projection, then serves it."""
     make_product()  # the catalog projection exists; this write is projected below, while the request waits
-    position = runner.head_position()
+    position = progress.head_position()
     polls = []
-    real_read_position = consistency.read_position
+    real_read_position = progress.read_position
 
     def counted(names):
         polls.append(names)
         return real_read_position(names)
 
     answers = []
-    consistency.read_position = counted
+    progress.read_position = counted
     try:
         request = threading.Thread(
             target=lambda: answers.append(APIClient().get("/api/v1/products/", HTTP_X_MIN_POSITION=str(position)))
@@ -78,7 +77,7 @@ def test_a_just_written_position_still_waits_and_is_served(long_waits):
         runner.run_all()
         request.join(timeout=10)
     finally:
-        consistency.read_position = real_read_position
+        progress.read_position = real_read_position
     assert answers and answers[0].status_code == 200
     assert int(answers[0]["X-Read-Position"]) >= position
 
@@ -107,5 +106,5 @@ def test_a_page_after_a_real_position_still_says_processing(settings):
     settings.STOREFRONT_WAIT_SECONDS = 0
     shopper = make_shopper()
     make_product()
-    response = shopper.client.get("/account/", {"after": str(runner.head_position())})
+    response = shopper.client.get("/account/", {"after": str(progress.head_position())})
     assert response.status_code == 202 and '<meta http-equiv="refresh"' in response.content.decode()

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from rest_framework.test import APIClient
 
-from projections import runner
+from projections import progress, runner
 from tests.factories import make_customer, make_product, place_order
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -121,7 +121,7 @@ def test_admin_event_search_takes_any_term(term):
 def test_admin_event_search_by_position_still_finds_it(rows):
     client = Client()
     client.force_login(get_user_model().objects.create_superuser("admin-root", password=None))
-    position = runner.head_position()
+    position = progress.head_position()
     response = client.get("/admin/queries/eventrecord/", {"q": str(position)})
     assert response.status_code == 200
     assert [event.position for event in response.context["cl"].result_list] == [position]
