@@ -28,9 +28,11 @@ from commands.events import (
     OrderPaid,
     OrderPlaced,
     OrderShipped,
+    PlacedLine,
     ProductCreated,
+    ReturnedLine,
 )
-from commands.models import Customer, Event, Order, OrderLine, Product
+from commands.models import Customer, Event, Order, OrderLine, OrderStatus, Product
 from projections.models import Checkpoint
 from projections.registry import PROJECTIONS
 from queries.models import CustomerView, EventRecord, OrderCustomer, OrderView, ProductView
@@ -161,12 +163,17 @@ class OrderChunk:
     def add(self, order: PlannedOrder, order_id: object, placed: int) -> None:
         plan, currency = self.plan, settings.SHOP_CURRENCY
         customer = plan.customers[order.customer]
-        snapshot: list[dict[str, Any]] = []
+        snapshot: list[PlacedLine] = []
         for number, quantity in order.lines:
             product = plan.products[number]
             snapshot.append(
-                {"product_id": product.id, "sku": product.sku, "name": product.name, "unit_price": product.price}
-                | {"quantity": quantity}
+                {
+                    "product_id": product.id,
+                    "sku": product.sku,
+                    "name": product.name,
+                    "unit_price": product.price,
+                    "quantity": quantity,
+                }
             )
             self.lines.append((order_id, product.id, product.sku, product.name, product.price, quantity))
         total = plan.total(order)
@@ -210,11 +217,11 @@ class OrderChunk:
             return OrderPaid(customer_id=customer_id, amount=total)
         if event_type == "OrderShipped":
             return OrderShipped(customer_id=customer_id, tracking_number=order.tracking_number)
-        returned = [
+        returned: list[ReturnedLine] = [
             {"product_id": self.plan.products[number].id, "quantity": quantity} for number, quantity in order.lines
         ]
         return OrderCancelled(
-            customer_id=customer_id, previous_status="pending", reason="", total=total, lines=returned
+            customer_id=customer_id, previous_status=OrderStatus.PENDING, reason="", total=total, lines=returned
         )
 
     def flush(self) -> None:

@@ -31,10 +31,10 @@ def check(base_url: str, load: Load) -> None:
 
 def wait_for_projections() -> float:
     """After a write row: let the worker finish before the next row measures (seconds it took)."""
-    from projections import runner
+    from projections import progress
 
     started = time.monotonic()
-    while runner.read_position() < runner.head_position():
+    while progress.read_position() < progress.head_position():
         if time.monotonic() - started > CATCH_UP_TIMEOUT:
             raise RuntimeError("the projections did not catch up after a write row")
         time.sleep(0.2)

@@ -39,7 +39,7 @@ def broker_problem() -> str | None:
 
 def lagging_projections() -> list[dict[str, Any]]:
     """Projections further behind the log than PROJECTION_READY_MAX_LAG_EVENTS or _SECONDS allow."""
-    from projections.management.commands.projection_status import projection_statuses
+    from projections.progress import projection_statuses
 
     max_events = settings.PROJECTION_READY_MAX_LAG_EVENTS
     max_seconds = settings.PROJECTION_READY_MAX_LAG_SECONDS

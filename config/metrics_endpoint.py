@@ -24,7 +24,7 @@ class ProjectionCollector(Collector):
     """Read at scrape time from the databases, so every process reports the same, current numbers."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from projections.management.commands.projection_status import projection_statuses
+        from projections.progress import projection_statuses
 
         events = GaugeMetricFamily(
             "shop_projection_events_behind", "Events in the log the projection has not applied", labels=["projection"]

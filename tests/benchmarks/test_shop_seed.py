@@ -9,7 +9,7 @@ from django.core.management.base import CommandError
 from benchmarks.shop_plan import SCALES
 from benchmarks.shop_seed import seed_shop
 from commands.models import Customer, Event, Order, OrderLine, Product
-from projections import runner
+from projections import progress, runner
 from queries.models import CustomerView, EventRecord, OrderView, ProductView
 from tests.factories import make_customer, make_product, place_order
 
@@ -33,7 +33,7 @@ def test_seeded_shop_equals_a_replay_and_takes_live_commands_after_it():
     assert OrderLine.objects.count() >= 40
     assert OrderView.objects.count() == 40 and ProductView.objects.count() == 6
     assert Event.objects.count() == EventRecord.objects.count() == seeded.events + 1
-    assert runner.read_position() == runner.head_position() == seeded.head
+    assert progress.read_position() == progress.head_position() == seeded.head
     assert len(seeded.order_ids) == 40 and set(seeded.order_ids) == {
         str(pk) for pk in OrderView.objects.values_list("pk", flat=True)
     }
