@@ -179,6 +179,8 @@ class OrderPlaced(DomainEvent):
     lines: list[PlacedLine]
     total: Decimal
     currency: str
+    # Events appended before orders had a delivery address carry none: they read back as None.
+    delivery_address: dict[str, str] | None = None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

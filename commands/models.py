@@ -79,6 +79,8 @@ class Order(Aggregate):
     total = models.DecimalField(max_digits=14, decimal_places=2)
     currency = models.CharField(max_length=3)
     tracking_number = models.CharField(max_length=100, blank=True, default="")
+    # Where this order goes, snapshotted when it was placed: a later change of the customer's address keeps it.
+    delivery_address = models.JSONField(null=True, blank=True, default=None)
 
     class Meta:
         permissions = [

@@ -48,6 +48,7 @@ class OrderDetailsProjection(Projection):
             item_count=sum(line["quantity"] for line in order.lines),
             total=order.total,
             currency=order.currency,
+            delivery_address=order.delivery_address,
             created_at=recorded.occurred_at,
             updated_at=recorded.occurred_at,
             version=recorded.aggregate_version,

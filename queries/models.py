@@ -94,6 +94,7 @@ class OrderView(models.Model):
     total = models.DecimalField(max_digits=14, decimal_places=2)
     currency = models.CharField(max_length=3)
     tracking_number = models.CharField(max_length=100, blank=True, default="")
+    delivery_address = models.JSONField(null=True, blank=True, default=None)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     version = models.PositiveIntegerField()

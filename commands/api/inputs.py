@@ -129,6 +129,8 @@ class OrderLineInput(CommandInput):
 class CreateOrderInput(CommandInput):
     customer_id = StrictUUIDField()
     lines = OrderLineInput(many=True, allow_empty=False, max_length=MAX_ORDER_LINES)  # type: ignore[call-arg]  # DRF passes it on
+    # Omitted or null: the customer's address at the moment the order is placed.
+    delivery_address = AddressInput(required=False, allow_null=True, default=None)
 
     def validate_lines(self, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
         product_ids = [line["product_id"] for line in lines]

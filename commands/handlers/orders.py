@@ -40,9 +40,19 @@ def check_order_state(order: Order, *allowed: OrderStatus, action: str) -> None:
 
 
 @command("create-order")
-def place_order(*, context: CommandContext, customer_id: uuid.UUID, lines: Sequence[LineInput]) -> CommandResult:
-    if not Customer.objects.filter(pk=customer_id).exists():
+def place_order(
+    *,
+    context: CommandContext,
+    customer_id: uuid.UUID,
+    lines: Sequence[LineInput],
+    delivery_address: dict[str, str] | None = None,
+) -> CommandResult:
+    """Without `delivery_address` the order goes to the customer's address of this moment, if they have one."""
+    customer = Customer.objects.filter(pk=customer_id).first()
+    if customer is None:
         raise InvalidReference({"customer_id": ["No customer has this id."]})
+    if delivery_address is None:
+        delivery_address = customer.address
     products = lock_products([line["product_id"] for line in lines])
     missing = [{} if line["product_id"] in products else {"product_id": ["No product has this id."]} for line in lines]
     if any(missing):
@@ -59,7 +69,13 @@ def place_order(*, context: CommandContext, customer_id: uuid.UUID, lines: Seque
     total = sum((products[line["product_id"]].price * line["quantity"] for line in lines), Decimal(0))
     if total > MAX_ORDER_TOTAL:
         raise OutOfRange({"lines": [f"The order total would exceed {MAX_ORDER_TOTAL}."]})
-    order = Order(id=uuid.uuid4(), customer_id=customer_id, currency=settings.SHOP_CURRENCY, total=total)
+    order = Order(
+        id=uuid.uuid4(),
+        customer_id=customer_id,
+        currency=settings.SHOP_CURRENCY,
+        total=total,
+        delivery_address=delivery_address,
+    )
     snapshot: list[PlacedLine] = []
     for line in lines:
         product = products[line["product_id"]]
@@ -75,7 +91,13 @@ def place_order(*, context: CommandContext, customer_id: uuid.UUID, lines: Seque
                 "quantity": line["quantity"],
             }
         )
-    event = OrderPlaced(customer_id=customer_id, lines=snapshot, total=order.total, currency=order.currency)
+    event = OrderPlaced(
+        customer_id=customer_id,
+        lines=snapshot,
+        total=order.total,
+        currency=order.currency,
+        delivery_address=delivery_address,
+    )
     result = record(order, event, context)
     OrderLine.objects.bulk_create(OrderLine(order=order, **line) for line in snapshot)
     return result

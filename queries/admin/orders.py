@@ -78,11 +78,12 @@ class OrderViewAdmin(ReadModelAdmin):
         "item_count",
         "order_total",
         "tracking_number",
+        "delivery_to",
         "version",
         "created_at",
         "updated_at",
     )
-    readonly_fields = ("customer", "order_total")
+    readonly_fields = ("customer", "order_total", "delivery_to")
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
         """An order or customer id through the indexes; text through the (smaller) customer table."""
@@ -103,6 +104,19 @@ class OrderViewAdmin(ReadModelAdmin):
     @admin.display(description="customer")
     def customer(self, order: OrderView) -> str:
         return admin_link(CustomerView, order.customer_id, order.customer_name)
+
+    @admin.display(description="delivery address")
+    def delivery_to(self, order: OrderView) -> str:
+        address = order.delivery_address
+        if not address:
+            return "—"
+        parts = (
+            address["line1"],
+            address.get("line2", ""),
+            f"{address['postal_code']} {address['city']}",
+            address["country"],
+        )
+        return ", ".join(part for part in parts if part)
 
     @admin.display(description="total", ordering="total")
     def order_total(self, order: OrderView) -> str:

@@ -95,6 +95,9 @@ class OrderLineSerializer(serializers.Serializer):
 class OrderSerializer(ReadModelSerializer):
     customer = OrderCustomerSerializer(source="*")
     lines = OrderLineSerializer(many=True)
+    delivery_address = AddressSerializer(
+        allow_null=True, help_text="Where the order goes, as given when it was placed; null on older orders."
+    )
 
     class Meta:
         model = OrderView
@@ -107,6 +110,7 @@ class OrderSerializer(ReadModelSerializer):
             "total",
             "currency",
             "tracking_number",
+            "delivery_address",
             "created_at",
             "updated_at",
             "version",

@@ -45,6 +45,34 @@ class CartQuantityForm(forms.Form):
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_LINE_QUANTITY)
 
 
+class DeliveryAddressForm(forms.Form):
+    """Where this one order goes: pre-filled from the account, changed here without changing the account."""
+
+    line1 = forms.CharField(label=_("Address"), max_length=200)
+    line2 = forms.CharField(label=_("Address line 2"), max_length=200, required=False)
+    city = forms.CharField(label=_("City"), max_length=100)
+    postal_code = forms.CharField(label=_("Postal code"), max_length=20)
+    country = forms.CharField(
+        label=_("Country code"), min_length=2, max_length=2, help_text=_("Two letters, e.g. DE or RU.")
+    )
+
+    prefix = "delivery"
+
+    @classmethod
+    def initial_for(cls, customer: CustomerView | None) -> dict[str, str]:
+        address = (customer.address if customer else None) or {}
+        return {field: address.get(field, "") for field in ADDRESS_FIELDS}
+
+    def clean_country(self) -> str:
+        country = self.cleaned_data["country"].strip().upper()
+        if country not in ISO_COUNTRIES:
+            raise forms.ValidationError(_("Not a known two-letter country code."))
+        return country
+
+    def address(self) -> dict[str, str]:
+        return {field: self.cleaned_data.get(field, "") for field in ADDRESS_FIELDS}
+
+
 class EmailLoginForm(ThrottledLogin, AuthenticationForm):
     """Log in with the email address: the username of a customer's login is the normalized email."""
 

@@ -100,6 +100,21 @@ BAD_REQUESTS = [
     ("adjust-stock", lambda w: {"product_id": w.kettle}, {"delta"}),
     # create-order
     ("create-order", lambda w: {"customer_id": w.customer, "lines": []}, {"lines.non_field_errors"}),
+    (
+        "create-order",
+        lambda w: {"customer_id": w.customer, "lines": [line(w.kettle)], "delivery_address": {**ADDRESS, "city": ""}},
+        {"delivery_address.city"},
+    ),
+    (
+        "create-order",
+        lambda w: {"customer_id": w.customer, "lines": [line(w.kettle)], "delivery_address": {**ADDRESS, "x": "1"}},
+        {"delivery_address.x"},
+    ),
+    (
+        "create-order",
+        lambda w: {"customer_id": w.customer, "lines": [line(w.kettle)], "delivery_address": "Berlin"},
+        {"delivery_address.non_field_errors"},
+    ),
     ("create-order", lambda w: {"customer_id": w.customer, "lines": line(w.kettle)}, {"lines.non_field_errors"}),
     ("create-order", lambda w: {"customer_id": w.customer, "lines": [line(w.kettle, 0)]}, {"lines.0.quantity"}),
     ("create-order", lambda w: {"customer_id": w.customer, "lines": [line(w.kettle, 1001)]}, {"lines.0.quantity"}),

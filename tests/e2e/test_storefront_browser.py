@@ -65,8 +65,11 @@ def check_out(page: Page, *, labels: dict[str, str], shot: str) -> uuid.UUID:
     page.get_by_test_id("cart-link").click()
     expect(page.get_by_test_id("cart-total")).to_have_text(labels["total"])
     screenshot(page, f"{shot}-cart")
+    for field, value in {"line1": "Hauptstr. 1", "city": "Berlin", "postal_code": "10115", "country": "DE"}.items():
+        page.locator(f"#id_delivery-{field}").fill(value)
     page.get_by_role("button", name=labels["place"]).click()
     expect(page.get_by_test_id("order-status")).to_have_text(labels["pending"], timeout=WAIT_MS)
+    expect(page.get_by_test_id("delivery-address")).to_contain_text("10115 Berlin")
     expect(page.get_by_test_id("order-total")).to_have_text(labels["total"])
     expect(page.get_by_role("main")).to_contain_text("Steel Kettle")
     expect(page.get_by_role("main")).to_contain_text("Electric Kettle")

@@ -25,6 +25,15 @@ def project() -> None:
     runner.run_all()
 
 
+# The checkout form's delivery address fields, filled in.
+DELIVERY = {
+    "delivery-line1": "Hauptstr. 1",
+    "delivery-city": "Berlin",
+    "delivery-postal_code": "10115",
+    "delivery-country": "de",
+}
+
+
 def make_shopper(name: str = "Ann Example") -> Shopper:
     email = f"{uuid.uuid4().hex[:10]}@example.com"
     customer_id = make_customer(name=name, email=email, password=PASSWORD)

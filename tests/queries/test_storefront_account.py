@@ -7,7 +7,7 @@ from django.test import Client
 from commands.models import Customer, Event
 from queries.models import CustomerView
 from tests.factories import make_customer, make_product, make_staff
-from tests.queries.storefront_pages import PASSWORD, make_shopper, project
+from tests.queries.storefront_pages import DELIVERY, PASSWORD, make_shopper, project
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -172,4 +172,4 @@ def test_right_after_signup_pages_say_processing_not_no_account(client, settings
     assert "still being set up" in refused.content.decode()
     project()
     assert client.get("/account/").status_code == 200
-    assert client.post("/checkout/").status_code == 302
+    assert client.post("/checkout/", DELIVERY).status_code == 302

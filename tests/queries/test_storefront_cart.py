@@ -5,10 +5,10 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from commands.handlers import products
-from commands.models import Event, Order, Product
+from commands.handlers import customers, products
+from commands.models import Customer, Event, Order, Product
 from tests.factories import context, make_customer, make_product, place_order
-from tests.queries.storefront_pages import PASSWORD, make_shopper, project
+from tests.queries.storefront_pages import DELIVERY, PASSWORD, make_shopper, project
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -96,7 +96,7 @@ def test_the_cart_survives_logging_in(client, kettle):
     response = client.post("/account/login/?next=/cart/", {"username": shopper.email, "password": PASSWORD})
     assert response["Location"] == "/cart/"
     assert client.session["cart"] == {str(kettle): 2}
-    assert client.post("/checkout/").status_code == 302
+    assert client.post("/checkout/", DELIVERY).status_code == 302
     assert Order.objects.filter(customer_id=shopper.customer_id).count() == 1
 
 
@@ -104,7 +104,7 @@ def test_checkout_places_the_order_and_the_next_page_shows_it(kettle, mug):
     shopper = make_shopper()
     add(shopper.client, kettle, 2)
     add(shopper.client, mug, 1)
-    response = shopper.client.post("/checkout/")
+    response = shopper.client.post("/checkout/", DELIVERY)
     order = Order.objects.get(customer_id=shopper.customer_id)
     position = Event.objects.get(aggregate_id=order.pk).position
     assert response.status_code == 302
@@ -124,7 +124,7 @@ def test_checkout_refused_for_stock_shows_the_reason_and_writes_nothing(kettle):
     add(shopper.client, kettle, 4)
     place_order(make_customer(), (kettle, 3))  # someone else was faster; the read model does not know yet
     events = Event.objects.count()
-    response = shopper.client.post("/checkout/")
+    response = shopper.client.post("/checkout/", DELIVERY)
     assert response.status_code == 422
     assert "We do not have enough stock for your order" in response.content.decode()
     assert Event.objects.count() == events and not Order.objects.filter(customer_id=shopper.customer_id).exists()
@@ -138,14 +138,14 @@ def test_checkout_refused_for_a_discontinued_product(kettle):
     shopper = make_shopper()
     add(shopper.client, kettle)
     products.delete_product(context=context(), product_id=kettle)
-    response = shopper.client.post("/checkout/")
+    response = shopper.client.post("/checkout/", DELIVERY)
     assert response.status_code == 422
     assert "no longer sold" in response.content.decode()
 
 
 def test_checkout_of_an_empty_cart(kettle):
     shopper = make_shopper()
-    response = shopper.client.post("/checkout/", follow=True)
+    response = shopper.client.post("/checkout/", DELIVERY, follow=True)
     assert "Your cart is empty." in response.content.decode()
     assert not Order.objects.exists()
 
@@ -155,5 +155,44 @@ def test_checkout_refusal_in_russian(kettle):
     shopper.client.cookies["django_language"] = "ru"
     add(shopper.client, kettle, 4)
     place_order(make_customer(), (kettle, 3))
-    html = shopper.client.post("/checkout/").content.decode()
+    html = shopper.client.post("/checkout/", DELIVERY).content.decode()
     assert "недостаточно товара для вашего заказа" in html
+
+
+def test_checkout_form_is_prefilled_from_the_account_and_the_order_keeps_what_was_sent(kettle):
+    shopper = make_shopper()
+    home = {"line1": "Old Road 5", "line2": "", "city": "Riga", "postal_code": "LV-1050", "country": "LV"}
+    customers.update_customer_details(context=context(), customer_id=shopper.customer_id, address=home)
+    project()
+    add(shopper.client, kettle)
+    form = shopper.client.get("/cart/").context["address_form"]
+    assert form.initial == home
+    response = shopper.client.post("/checkout/", DELIVERY | {"delivery-line2": "Hinterhaus"})
+    assert response.status_code == 302
+    sent = {"line1": "Hauptstr. 1", "line2": "Hinterhaus", "city": "Berlin", "postal_code": "10115", "country": "DE"}
+    order = Order.objects.get(customer_id=shopper.customer_id)
+    assert order.delivery_address == sent
+    assert Event.objects.get(aggregate_id=order.pk).payload["delivery_address"] == sent
+    assert Customer.objects.get(pk=shopper.customer_id).address == home  # this order only
+    project()
+    html = shopper.client.get(f"/orders/{order.pk}/").content.decode()
+    assert "Hinterhaus" in html and "10115 Berlin" in html
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("delivery-line1", "", "This field is required."),
+        ("delivery-country", "XX", "Not a known two-letter country code."),
+        ("delivery-postal_code", "1" * 21, "at most 20 characters"),
+    ],
+)
+def test_checkout_with_a_bad_address_says_why_and_writes_nothing(kettle, field, value, message):
+    shopper = make_shopper()
+    add(shopper.client, kettle)
+    events = Event.objects.count()
+    response = shopper.client.post("/checkout/", DELIVERY | {field: value})
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert Event.objects.count() == events and not Order.objects.exists()
+    assert shopper.client.session["cart"] == {str(kettle): 1}

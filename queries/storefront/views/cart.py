@@ -17,7 +17,7 @@ from commands.handlers.orders import place_order
 from commands.rules import MAX_LINE_QUANTITY
 from queries.models import CustomerView
 from queries.storefront.cart import Cart
-from queries.storefront.forms import AddToCartForm, CartQuantityForm
+from queries.storefront.forms import AddToCartForm, CartQuantityForm, DeliveryAddressForm
 from queries.storefront.read_your_writes import reads_own_writes, signup_in_progress, url_after
 from queries.storefront.selectors import CartLine, product_or_404
 
@@ -27,9 +27,12 @@ def render_cart(
     *,
     line_errors: dict[uuid.UUID, list[str]] | None = None,
     refusal: str = "",
+    address_form: DeliveryAddressForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     cart = Cart(request)
+    if address_form is None:
+        address_form = DeliveryAddressForm(initial=DeliveryAddressForm.initial_for(CustomerView.of_user(request.user)))
     lines = cart.lines()
     errors = dict(line_errors or {})
     for line in lines:
@@ -42,6 +45,7 @@ def render_cart(
         "refusal": refusal,
         "can_check_out": bool(lines) and not any(row["errors"] for row in rows),
         "max_quantity": MAX_LINE_QUANTITY,
+        "address_form": address_form,
     }
     return render(request, "storefront/cart.html", context, status=status)
 
@@ -133,10 +137,18 @@ def checkout(request: HttpRequest) -> HttpResponse:
     if not len(cart):
         messages.error(request, _("Your cart is empty."))
         return redirect("storefront:cart")
+    address_form = DeliveryAddressForm(request.POST)
+    if not address_form.is_valid():
+        return render_cart(request, address_form=address_form, status=400)
     try:
-        result = place_order.send(request.user, customer_id=customer.pk, lines=cart.order_lines())
+        result = place_order.send(
+            request.user,
+            customer_id=customer.pk,
+            lines=cart.order_lines(),
+            delivery_address=address_form.address(),
+        )
     except CommandError as refusal:
-        return render_cart(request, refusal=refusal_message(refusal), status=422)
+        return render_cart(request, refusal=refusal_message(refusal), address_form=address_form, status=422)
     cart.clear()
     messages.success(request, _("Thank you! Your order has been placed."))
     return redirect(url_after(reverse("storefront:order", args=[result.aggregate_id]), result.position))
