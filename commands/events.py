@@ -207,6 +207,19 @@ class OrderCancelled(DomainEvent):
     lines: list[ReturnedLine]
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class OrderLineRemoved(DomainEvent):
+    """One line taken out of a pending order: its units go back to stock; `total` is the order's new total."""
+
+    aggregate_type = "order"
+    customer_id: UUID
+    product_id: UUID
+    sku: str
+    quantity: int
+    line_total: Decimal
+    total: Decimal
+
+
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
     cls.type_name(): cls
     for cls in (
@@ -220,5 +233,6 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         OrderPaid,
         OrderShipped,
         OrderCancelled,
+        OrderLineRemoved,
     )
 }

@@ -3,7 +3,15 @@
 from django.conf import settings
 from django.db.models import F
 
-from commands.events import OrderCancelled, OrderPlaced, ProductCreated, ProductDeleted, ProductUpdated, StockAdjusted
+from commands.events import (
+    OrderCancelled,
+    OrderLineRemoved,
+    OrderPlaced,
+    ProductCreated,
+    ProductDeleted,
+    ProductUpdated,
+    StockAdjusted,
+)
 from projections.base import Projection, handles
 from projections.recorded import Recorded
 from queries.models import ProductView
@@ -65,3 +73,12 @@ class CatalogProjection(Projection):
                 units_sold=F("units_sold") - line["quantity"],
                 updated_at=recorded.occurred_at,
             )
+
+    @handles(OrderLineRemoved)
+    def order_line_removed(self, recorded: Recorded[OrderLineRemoved]) -> None:
+        removed = recorded.event
+        ProductView.objects.filter(pk=removed.product_id).update(
+            stock=F("stock") + removed.quantity,
+            units_sold=F("units_sold") - removed.quantity,
+            updated_at=recorded.occurred_at,
+        )

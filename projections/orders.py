@@ -4,6 +4,7 @@ from commands.events import (
     CustomerDetailsUpdated,
     CustomerRegistered,
     OrderCancelled,
+    OrderLineRemoved,
     OrderPaid,
     OrderPlaced,
     OrderShipped,
@@ -70,6 +71,17 @@ class OrderDetailsProjection(Projection):
     @handles(OrderCancelled)
     def order_cancelled(self, recorded: Recorded[OrderCancelled]) -> None:
         self._set_status(recorded, OrderStatus.CANCELLED)
+
+    @handles(OrderLineRemoved)
+    def order_line_removed(self, recorded: Recorded[OrderLineRemoved]) -> None:
+        order = OrderView.objects.get(pk=recorded.aggregate_id)
+        removed = str(recorded.event.product_id)
+        order.lines = [line for line in order.lines if line["product_id"] != removed]
+        order.item_count = sum(line["quantity"] for line in order.lines)
+        order.total = recorded.event.total
+        order.updated_at = recorded.occurred_at
+        order.version = recorded.aggregate_version
+        order.save(update_fields=["lines", "item_count", "total", "updated_at", "version"])
 
 
 def order_document_lines(order: OrderPlaced) -> list[dict[str, object]]:

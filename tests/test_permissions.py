@@ -38,6 +38,8 @@ class World:
     customer_b: str
     product: str
     pending_a: str  # an order of customer A
+    two_lines_a: str  # a pending order of customer A with two lines
+    second_product: str
     paid_a: str
     order_b: str
 
@@ -72,6 +74,8 @@ def world() -> World:
     product = make_product(stock=50)
     pending_a = place_order(a.customer_id, (product, 1)).aggregate_id
     paid_a = place_order(a.customer_id, (product, 1)).aggregate_id
+    second_product = make_product(stock=50)
+    two_lines_a = place_order(a.customer_id, (product, 1), (second_product, 1)).aggregate_id
     orders.pay_order(context=context(), order_id=paid_a)
     order_b = place_order(b.customer_id, (product, 1)).aggregate_id
     runner.run_all()
@@ -82,6 +86,8 @@ def world() -> World:
         customer_b=str(b.customer_id),
         product=str(product),
         pending_a=str(pending_a),
+        two_lines_a=str(two_lines_a),
+        second_product=str(second_product),
         paid_a=str(paid_a),
         order_b=str(order_b),
     )
@@ -124,7 +130,7 @@ COMMANDS: list[tuple[str, Body, dict[str, int]]] = [
     (
         "create-order",
         lambda w: {"customer_id": w.customer_a, "lines": [{"product_id": w.product, "quantity": 1}]},
-        who(anonymous=401, a=202, b=403, staff=403, superuser=202, clerk=403),
+        who(anonymous=401, a=202, b=403, staff=403, support=202, superuser=202, clerk=403),
     ),
     (
         "pay-order",
@@ -145,6 +151,11 @@ COMMANDS: list[tuple[str, Body, dict[str, int]]] = [
         "cancel-order",
         lambda w: {"order_id": w.paid_a},
         who(anonymous=401, a=403, b=404, staff=403, support=202, superuser=202, clerk=403),
+    ),
+    (  # staff only: a customer changes their mind by cancelling
+        "remove-order-line",
+        lambda w: {"order_id": w.two_lines_a, "product_id": w.second_product},
+        who(anonymous=401, a=403, b=403, staff=403, support=202, superuser=202, clerk=403),
     ),
 ]
 

@@ -152,3 +152,8 @@ class ShipOrderInput(TargetsAggregate):
 class CancelOrderInput(TargetsAggregate):
     order_id = StrictUUIDField()
     reason = StrictCharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+class RemoveOrderLineInput(TargetsAggregate):
+    order_id = StrictUUIDField()
+    product_id = StrictUUIDField()

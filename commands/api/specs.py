@@ -101,4 +101,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "/api/v1/orders/{id}/",
         "Cancel a pending or paid order; its stock is returned.",
     ),
+    CommandSpec(
+        "remove-order-line",
+        inputs.RemoveOrderLineInput,
+        orders.remove_order_line,
+        StaffOnly("commands.change_order"),
+        "/api/v1/orders/{id}/",
+        "Take one line out of a pending order; its stock is returned. The last line cannot be removed.",
+    ),
 )

@@ -1,4 +1,4 @@
-"""Order commands: place, pay, ship, cancel."""
+"""Order commands: place, pay, ship, cancel, remove a line."""
 
 import uuid
 from collections.abc import Sequence
@@ -16,7 +16,15 @@ from commands.errors import (
     RejectionCode,
 )
 from commands.event_log import CommandContext
-from commands.events import OrderCancelled, OrderPaid, OrderPlaced, OrderShipped, PlacedLine, ReturnedLine
+from commands.events import (
+    OrderCancelled,
+    OrderLineRemoved,
+    OrderPaid,
+    OrderPlaced,
+    OrderShipped,
+    PlacedLine,
+    ReturnedLine,
+)
 from commands.handlers.command import command
 from commands.handlers.recording import CommandResult, check_expected_version, load_for_update, record
 from commands.models import Customer, Order, OrderLine, OrderStatus, Product
@@ -174,5 +182,40 @@ def cancel_order(
         reason=reason,
         total=order.total,
         lines=lines,
+    )
+    return record(order, event, context)
+
+
+@command("remove-order-line")
+def remove_order_line(
+    *,
+    context: CommandContext,
+    order_id: uuid.UUID,
+    product_id: uuid.UUID,
+    expected_version: int | None = None,
+) -> CommandResult:
+    """An order keeps at least one line: taking the last one away is refused, cancelling is the way to empty it."""
+    order = _order(order_id, expected_version)
+    check_order_state(order, OrderStatus.PENDING, action="changed")
+    lines = list(order.lines.order_by("pk"))
+    line = next((line for line in lines if line.product_id == product_id), None)
+    if line is None:
+        raise InvalidReference({"product_id": ["This order has no line for this product."]})
+    if len(lines) == 1:
+        raise CommandRejected(RejectionCode.INVALID_STATE, "This is the order's only line; cancel the order instead.")
+    product = lock_products([product_id])[product_id]
+    product.stock += line.quantity
+    product.updated_at = context.now
+    product.save(update_fields=["stock", "updated_at"])
+    line_total = line.unit_price * line.quantity
+    line.delete()
+    order.total -= line_total
+    event = OrderLineRemoved(
+        customer_id=order.customer_id,
+        product_id=product_id,
+        sku=line.sku,
+        quantity=line.quantity,
+        line_total=line_total,
+        total=order.total,
     )
     return record(order, event, context)

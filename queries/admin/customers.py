@@ -3,15 +3,23 @@
 import uuid
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
 
-from commands.handlers import customers
-from queries.admin.command_pages import CommandPage, command_form_view, require_permissions
-from queries.admin.customer_forms import RegisterCustomerForm, UpdateCustomerForm
+from commands.errors import CommandError, InvalidReference
+from commands.handlers import customers, orders
+from queries.admin import command_runner
+from queries.admin.command_pages import (
+    CommandPage,
+    command_form_view,
+    render_command_form,
+    require_permissions,
+    show_refusal,
+)
+from queries.admin.customer_forms import PlaceOrderForm, RegisterCustomerForm, UpdateCustomerForm
 from queries.admin.read_model_admin import CommandLink, ReadModelAdmin, admin_url
 from queries.models import CustomerView, OrderView
 
@@ -92,6 +100,7 @@ class CustomerViewAdmin(ReadModelAdmin):
         return [
             path("register/", view(self.register_view), name="queries_customerview_register"),
             path("<uuid:customer_id>/edit/", view(self.edit_view), name="queries_customerview_edit"),
+            path("<uuid:customer_id>/order/", view(self.place_order_view), name="queries_customerview_order"),
             *super().get_urls(),
         ]
 
@@ -100,9 +109,12 @@ class CustomerViewAdmin(ReadModelAdmin):
             if request.user.has_perm("commands.add_customer"):
                 return [CommandLink("Register customer", reverse("admin:queries_customerview_register"))]
             return []
+        links = []
         if request.user.has_perm("commands.change_customer"):
-            return [CommandLink("Edit details", reverse("admin:queries_customerview_edit", args=[obj.pk]))]
-        return []
+            links.append(CommandLink("Edit details", reverse("admin:queries_customerview_edit", args=[obj.pk])))
+        if request.user.has_perm("commands.add_order"):
+            links.append(CommandLink("Place an order", reverse("admin:queries_customerview_order", args=[obj.pk])))
+        return links
 
     def extra_change_context(self, request: HttpRequest, obj: CustomerView) -> dict[str, Any]:
         if not request.user.has_perm("queries.view_orderview"):
@@ -142,3 +154,36 @@ class CustomerViewAdmin(ReadModelAdmin):
             done=lambda: f"Details of {customer.email} saved.",
             page=CommandPage(title=f"Edit {customer.name}", submit_label="Save", original=customer, intro=intro),
         )
+
+    def place_order_view(self, request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
+        """An order for a customer who phones in: the same create-order handler, its refusals shown on the form."""
+        require_permissions(request, self, "commands.add_order")
+        customer = get_object_or_404(CustomerView, pk=customer_id)
+        form = PlaceOrderForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = orders.place_order.send(request.user, customer_id=customer.pk, lines=form.lines())
+            except InvalidReference:
+                form.add_error(None, "A product on the form no longer exists; pick again.")
+            except CommandError as error:
+                show_refusal(form, error, label="order")
+            else:
+                projected = command_runner.wait_until_projected(result.position, ("orders",))
+                done = command_runner.saved_message(f"Order placed for {customer.email}.", projected=projected)
+                messages.success(request, done)
+                if projected:
+                    return HttpResponseRedirect(admin_url(OrderView, result.aggregate_id))
+                return HttpResponseRedirect(admin_url(CustomerView, customer.pk))
+        address = customer.address
+        where = (
+            f"It goes to their address on file ({', '.join(v for v in address.values() if v)})."
+            if address
+            else ("They have no address on file: the order will have no delivery address.")
+        )
+        page = CommandPage(
+            title=f"Place an order for {customer.name}",
+            submit_label="Place order",
+            original=customer,
+            intro=f"Stock is reserved for every line or for none. {where}",
+        )
+        return render_command_form(request, self, form=form, page=page)

@@ -3,14 +3,20 @@
 import uuid
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import connections
 from django.db.models import Q, QuerySet, TextField
 from django.db.models.functions import Cast
-from django.http import HttpRequest
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import URLPattern, path, reverse
+from django.views.decorators.http import require_POST
 
+from commands.errors import CommandError
+from commands.handlers import orders
 from commands.models import OrderStatus
+from queries.admin.command_pages import require_permissions
+from queries.admin.command_runner import refusal_message, saved_message, send_command, wait_until_projected
 from queries.admin.order_actions import RETURN_TO, cancel_orders, pay_orders, ship_orders
 from queries.admin.read_model_admin import (
     FixedChoicesFilter,
@@ -148,10 +154,50 @@ class OrderViewAdmin(ReadModelAdmin):
             {**line, "url": admin_url(ProductView, line["product_id"]) if may_see_products else ""}
             for line in obj.lines
         ]
+        # The handler refuses the last line too; the button is only not offered where it would be refused.
+        may_remove = (
+            obj.status == OrderStatus.PENDING and len(lines) > 1 and request.user.has_perm("commands.change_order")
+        )
         return {
             "order_lines": lines,
+            "may_remove_lines": may_remove,
             "order_buttons": self.order_buttons(request, obj),
             "changelist_url": reverse("admin:queries_orderview_changelist"),
             "return_to_name": RETURN_TO,
             "return_to": request.get_full_path(),
         }
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<uuid:order_id>/remove-line/<uuid:product_id>/",
+                view(require_POST(self.remove_line_view)),
+                name="queries_orderview_remove_line",
+            ),
+            *super().get_urls(),
+        ]
+
+    def remove_line_view(self, request: HttpRequest, order_id: uuid.UUID, product_id: uuid.UUID) -> HttpResponse:
+        """One line out of a pending order (remove-order-line), at the version the staff member was looking at."""
+        require_permissions(request, self, "commands.change_order")
+        order = get_object_or_404(OrderView, pk=order_id)
+        try:
+            expected_version: int | None = int(request.POST.get("expected_version", ""))
+        except ValueError:
+            expected_version = None
+        try:
+            result = send_command(
+                orders.remove_order_line,
+                request=request,
+                command="remove-order-line",
+                order_id=order.pk,
+                product_id=product_id,
+                expected_version=expected_version,
+            )
+        except CommandError as error:
+            messages.error(request, refusal_message(error, label="order"))
+        else:
+            projected = wait_until_projected(result.position, ("orders", "catalog"))
+            messages.success(request, saved_message("Line removed; its stock is back on sale.", projected=projected))
+        return HttpResponseRedirect(admin_url(OrderView, order.pk))

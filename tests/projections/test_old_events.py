@@ -1,4 +1,4 @@
-"""A log written before a field existed still replays: old-shape events read with the field's default."""
+"""A log written before a field existed still replays beside the newer events (delivery address, line removal)."""
 
 import uuid
 
@@ -44,16 +44,19 @@ def append_pre_address_order_placed(*, customer_id: uuid.UUID, product_id: uuid.
 
 
 def test_a_pre_address_order_placed_projects_rebuilds_and_verifies(staff_api):
-    customer, kettle = make_customer(), make_product(stock=10)
+    customer, kettle, mug = make_customer(), make_product(stock=10), make_product(stock=10)
     old_order = append_pre_address_order_placed(customer_id=customer, product_id=kettle)
     mixed_history(between=runner.run_all)  # new-shape events after the old one
     new_order = orders.place_order(
         context=context("create-order"),
         customer_id=customer,
-        lines=[{"product_id": kettle, "quantity": 1}],
+        lines=[{"product_id": kettle, "quantity": 1}, {"product_id": mug, "quantity": 4}],
         delivery_address=ADDRESS,
     ).aggregate_id
     runner.run_all()
+    orders.remove_order_line(context=context("remove-order-line"), order_id=new_order, product_id=mug)
+    runner.run_all()
+    assert ProductView.objects.get(pk=mug).units_sold == 0
     assert "delivery_address" not in Event.objects.get(aggregate_id=old_order).payload
     assert OrderView.objects.get(pk=old_order).delivery_address is None
     assert ProductView.objects.get(pk=kettle).units_sold == 3

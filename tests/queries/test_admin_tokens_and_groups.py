@@ -65,7 +65,13 @@ def test_setup_groups_is_repeatable():
     call_command("setup_groups")
     call_command("setup_groups")
     support = Group.objects.get(name="support")
-    assert {p.codename for p in support.permissions.all()} == {"view_orderview", "view_customerview", "cancel_order"}
+    assert {p.codename for p in support.permissions.all()} == {
+        "view_orderview",
+        "view_customerview",
+        "add_order",
+        "change_order",
+        "cancel_order",
+    }
     assert Group.objects.get(name="catalog").permissions.count() == 5
 
 

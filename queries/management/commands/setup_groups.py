@@ -12,6 +12,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "support": (
         "queries.view_orderview",
         "queries.view_customerview",
+        "commands.add_order",  # place an order for a customer who phones in
+        "commands.change_order",  # remove a line of a pending order
         "commands.cancel_order",
     ),
     "catalog": (
@@ -44,7 +46,7 @@ def setup_groups() -> dict[str, int]:
 
 
 class Command(BaseCommand):
-    help = 'Create the admin\'s staff groups: "support" (orders, customers, cancel) and "catalog" (products, stock).'
+    help = 'Create the admin\'s staff groups: "support" (orders and customers) and "catalog" (products and stock).'
 
     def handle(self, *args: Any, **options: Any) -> None:
         for name, count in setup_groups().items():
