@@ -1,4 +1,4 @@
-"""A support agent cancels an order from the admin in a real browser, on the real stack.
+"""A support agent cancels an order, and places one for a customer, from the admin in a real browser.
 
 log in at /admin/ → orders list → select the order → "Cancel selected orders" → confirm with a reason →
 the list shows "cancelled" once the worker has projected it. Screenshots land in test-artifacts/admin-*.png.
@@ -11,7 +11,7 @@ from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from commands.models import Event, Order, OrderStatus
-from queries.models import OrderView
+from queries.models import CustomerView, OrderView, ProductView
 from tests.conftest import wait_until
 from tests.e2e.conftest import screenshot
 from tests.factories import make_customer, make_product, place_order
@@ -77,3 +77,62 @@ def test_support_cancels_an_order_and_sees_it_cancelled(live_server, page, suppo
     assert Order.objects.get(pk=pending_order).status == OrderStatus.CANCELLED
     cancelled = Event.objects.get(aggregate_id=pending_order, type="OrderCancelled")
     assert (cancelled.payload["reason"], cancelled.metadata["actor"]) == ("customer called", f"user:{support_agent.pk}")
+
+
+@pytest.fixture
+def phoning_customer(celery_worker_process):
+    customer_id = make_customer(name="Phoning Phil")
+    kettle, mug = make_product(name="Steel Kettle", price="20.00"), make_product(name="Blue Mug", price="4.00")
+
+    def projected() -> bool:
+        customer = CustomerView.objects.filter(pk=customer_id).exists()
+        return customer and ProductView.objects.filter(pk__in=[kettle, mug]).count() == 2
+
+    wait_until(projected, timeout=30)
+    return {"customer": customer_id, "kettle": kettle, "mug": mug}
+
+
+def order_lines_until(page: Page, predicate) -> None:
+    """Reload the order page until its lines satisfy `predicate` (the worker projects asynchronously)."""
+
+    def check() -> bool:
+        if predicate(page.locator("#order-lines").inner_text()):
+            return True
+        page.reload()
+        return False
+
+    wait_until(check, timeout=30, interval=0.5)
+
+
+def test_support_places_an_order_for_a_customer_and_removes_a_line(live_server, page, support_agent, phoning_customer):
+    page.goto(f"{live_server.url}/admin/")
+    page.get_by_label("Username").fill("sam")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Customers").first.click()
+    page.get_by_role("link", name="Phoning Phil").click()
+    page.get_by_role("link", name="Place an order").click()
+    expect(page.get_by_role("heading", name="Place an order for Phoning Phil")).to_be_visible()
+
+    page.get_by_label("Product 1").select_option(str(phoning_customer["kettle"]))
+    page.get_by_label("Quantity 1").fill("1")
+    page.get_by_label("Product 2").select_option(str(phoning_customer["mug"]))
+    page.get_by_label("Quantity 2").fill("3")
+    screenshot(page, "admin-place-order")
+    page.get_by_role("button", name="Place order").click()
+    expect(page.locator(".messagelist")).to_contain_text("Order placed for")
+    order = Order.objects.get(customer_id=phoning_customer["customer"])
+    assert order.total == 32 and order.lines.count() == 2
+
+    page.goto(f"{live_server.url}/admin/queries/orderview/{order.pk}/change/")
+    order_lines_until(page, lambda text: "Blue Mug" in text)
+    screenshot(page, "admin-order-two-lines")
+    page.locator("#order-lines tr", has_text="Blue Mug").get_by_role("button", name="Remove").click()
+    expect(page.locator(".messagelist")).to_contain_text("Line removed")
+    order_lines_until(page, lambda text: "Blue Mug" not in text)
+    screenshot(page, "admin-order-line-removed")
+    expect(page.locator("#order-lines")).to_contain_text("Steel Kettle")
+    expect(page.locator("[data-remove-line]")).to_have_count(0)  # the last line stays
+    removed = Event.objects.get(aggregate_id=order.pk, type="OrderLineRemoved")
+    assert removed.metadata["actor"] == f"user:{support_agent.pk}"
+    assert order.lines.count() == 1 and Order.objects.get(pk=order.pk).total == 20
