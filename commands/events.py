@@ -188,6 +188,8 @@ class OrderPaid(DomainEvent):
     aggregate_type = "order"
     customer_id: UUID
     amount: Decimal
+    # The card gateway's charge id; empty for a payment staff recorded by hand (and for events before it existed).
+    payment_reference: str = ""
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -108,6 +108,38 @@ class OrderLine(models.Model):
         return f"{self.quantity} x {self.sku}"
 
 
+class PaymentAttemptStatus(models.TextChoices):
+    CHARGING = "charging"  # sent to the gateway, no answer recorded yet
+    APPROVED = "approved"
+    DECLINED = "declined"
+    TIMED_OUT = "timed_out"
+
+
+class PaymentAttempt(models.Model):
+    """One press of "Pay": its key is the gateway's idempotency key, so a resubmitted form never charges twice."""
+
+    key = models.UUIDField(primary_key=True)
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payment_attempts")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    status = models.CharField(max_length=16, choices=PaymentAttemptStatus.choices)
+    reference = models.CharField(max_length=100, blank=True, default="")
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # At most one attempt of an order may be in flight or have succeeded: the second "Pay" is refused.
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=models.Q(status__in=["charging", "approved"]),
+                name="payment_attempt_one_live_per_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"payment {self.key} ({self.status})"
+
+
 class Event(models.Model):
     """One domain event in the append-only log; `position` is the global, gap-tolerant order."""
 

@@ -276,6 +276,13 @@ SPECTACULAR_SETTINGS = {
 # --- Shop -----------------------------------------------------------------------------------------
 
 SHOP_CURRENCY = os.environ.get("SHOP_CURRENCY", "EUR")
+# The card payment gateway (commands/payments/): a class with charge(amount, currency, card_number, idempotency_key),
+# built with PAYMENT_GATEWAY_OPTIONS. The built-in sandbox approves 4242 4242 4242 4242, declines
+# 4000 0000 0000 0002 and times out on 4000 0000 0000 0119 (options: approved, declined, timeout, timeout_seconds).
+PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "commands.payments.sandbox.SandboxGateway")
+PAYMENT_GATEWAY_OPTIONS: dict[str, Any] = {}
+# A payment attempt still "charging" after this long is taken to have timed out (a crashed web process).
+PAYMENT_ATTEMPT_STALE_SECONDS = 120
 COMMAND_MAX_BODY_BYTES = 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = COMMAND_MAX_BODY_BYTES
 READ_POSITION_WAIT_SECONDS = float(os.environ.get("READ_POSITION_WAIT_SECONDS", "5"))

@@ -122,13 +122,15 @@ def pay_order(
     order_id: uuid.UUID,
     amount: Decimal | None = None,
     expected_version: int | None = None,
+    payment_reference: str = "",
 ) -> CommandResult:
     order = _order(order_id, expected_version)
     check_order_state(order, OrderStatus.PENDING, action="paid")
     if amount is not None and amount != order.total:
         raise CommandRejected(RejectionCode.AMOUNT_MISMATCH, f"The order total is {order.total:.2f}, not {amount:.2f}.")
     order.status = OrderStatus.PAID
-    return record(order, OrderPaid(customer_id=order.customer_id, amount=order.total), context)
+    event = OrderPaid(customer_id=order.customer_id, amount=order.total, payment_reference=payment_reference)
+    return record(order, event, context)
 
 
 @command("ship-order")

@@ -73,6 +73,24 @@ class DeliveryAddressForm(forms.Form):
         return {field: self.cleaned_data.get(field, "") for field in ADDRESS_FIELDS}
 
 
+class CardPaymentForm(forms.Form):
+    """The card number only: the sandbox gateway needs no more, and a real one would take its own hosted form."""
+
+    card_number = forms.CharField(
+        label=_("Card number"),
+        max_length=30,
+        widget=forms.TextInput(attrs={"autocomplete": "cc-number", "inputmode": "numeric"}),
+        help_text=_("Test cards: 4242 4242 4242 4242 is accepted, 4000 0000 0000 0002 declined."),
+    )
+    attempt = forms.UUIDField(widget=forms.HiddenInput)
+
+    def clean_card_number(self) -> str:
+        digits = "".join(character for character in self.cleaned_data["card_number"] if character not in " -")
+        if not digits.isdigit() or not 12 <= len(digits) <= 19:
+            raise forms.ValidationError(_("Enter the 12 to 19 digits of the card number."))
+        return digits
+
+
 class EmailLoginForm(ThrottledLogin, AuthenticationForm):
     """Log in with the email address: the username of a customer's login is the normalized email."""
 

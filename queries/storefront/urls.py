@@ -1,6 +1,6 @@
 from django.urls import path
 
-from queries.storefront.views import account, cart, catalog, orders
+from queries.storefront.views import account, cart, catalog, orders, payment
 
 app_name = "storefront"
 
@@ -32,4 +32,6 @@ urlpatterns = [
     path("orders/", orders.order_list, name="orders"),
     path("orders/<uuid:order_id>/", orders.order_detail, name="order"),
     path("orders/<uuid:order_id>/cancel/", orders.order_cancel, name="order-cancel"),
+    path("orders/<uuid:order_id>/pay/", payment.order_pay, name="order-pay"),
+    path("orders/<uuid:order_id>/pay/submit/", payment.order_pay_submit, name="order-pay-submit"),
 ]

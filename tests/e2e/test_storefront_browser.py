@@ -1,7 +1,9 @@
 """A new customer's whole journey in a real browser, on the real stack (PostgreSQL, Redis, a celery worker).
 
-sign up → search → add two products → check out → the order page shows the order → cancel → cancelled;
-then the same journey's key pages in Russian. Screenshots land in test-artifacts/storefront-*.png.
+sign up → search → add two products → check out with a delivery address → pay later → the order page shows
+the order → cancel → cancelled; then the same journey's key pages in Russian; and a customer who pays: a declined
+card, then an accepted one → the order page shows "Paid" and the address.
+Screenshots land in test-artifacts/storefront-*.png.
 """
 
 import uuid
@@ -9,7 +11,7 @@ import uuid
 import pytest
 from playwright.sync_api import Page, expect
 
-from commands.models import Order, OrderStatus
+from commands.models import Order, OrderStatus, PaymentAttempt
 from queries.models import ProductView
 from tests.conftest import wait_until
 from tests.e2e.conftest import screenshot
@@ -61,20 +63,27 @@ def search_and_add_both_kettles(page: Page, base: str, *, labels: dict[str, str]
     expect(page.get_by_test_id("cart-link")).to_contain_text("2")
 
 
-def check_out(page: Page, *, labels: dict[str, str], shot: str) -> uuid.UUID:
+def check_out(page: Page, *, labels: dict[str, str], shot: str, pay_later: bool = True) -> uuid.UUID:
+    """Place the cart's order (to a delivery address typed in); it lands on the pay page."""
     page.get_by_test_id("cart-link").click()
     expect(page.get_by_test_id("cart-total")).to_have_text(labels["total"])
     screenshot(page, f"{shot}-cart")
     for field, value in {"line1": "Hauptstr. 1", "city": "Berlin", "postal_code": "10115", "country": "DE"}.items():
         page.locator(f"#id_delivery-{field}").fill(value)
     page.get_by_role("button", name=labels["place"]).click()
-    expect(page.get_by_test_id("order-status")).to_have_text(labels["pending"], timeout=WAIT_MS)
-    expect(page.get_by_test_id("delivery-address")).to_contain_text("10115 Berlin")
-    expect(page.get_by_test_id("order-total")).to_have_text(labels["total"])
-    expect(page.get_by_role("main")).to_contain_text("Steel Kettle")
-    expect(page.get_by_role("main")).to_contain_text("Electric Kettle")
-    screenshot(page, f"{shot}-order")
-    return uuid.UUID(page.url.split("/orders/")[1].split("/")[0])
+    expect(page.get_by_test_id("pay-total")).to_have_text(labels["total"], timeout=WAIT_MS)
+    expect(page.locator(".message-success")).to_have_text(labels["placed"])
+    screenshot(page, f"{shot}-pay")
+    order_id = uuid.UUID(page.url.split("/orders/")[1].split("/")[0])
+    if pay_later:
+        page.get_by_role("link", name=labels["pay_later"]).click()
+        expect(page.get_by_test_id("order-status")).to_have_text(labels["pending"], timeout=WAIT_MS)
+        expect(page.get_by_test_id("order-total")).to_have_text(labels["total"])
+        expect(page.get_by_test_id("delivery-address")).to_contain_text("10115 Berlin")
+        expect(page.get_by_role("main")).to_contain_text("Steel Kettle")
+        expect(page.get_by_role("main")).to_contain_text("Electric Kettle")
+        screenshot(page, f"{shot}-order")
+    return order_id
 
 
 def cancel(page: Page, order_id: uuid.UUID, *, labels: dict[str, str], shot: str) -> None:
@@ -95,6 +104,8 @@ ENGLISH = {
     "add": "Add to cart",
     "total": "79.90 EUR",
     "place": "Place order",
+    "placed": "Thank you! Your order has been placed.",
+    "pay_later": "Pay later",
     "pending": "Pending",
     "cancel": "Cancel this order",
     "cancelled": "Cancelled",
@@ -109,6 +120,8 @@ RUSSIAN = {
     "add": "В корзину",  # noqa: RUF001 (Russian, not a look-alike)
     "total": "79,90 EUR",
     "place": "Оформить заказ",
+    "placed": "Спасибо! Ваш заказ оформлен.",
+    "pay_later": "Оплатить позже",
     "pending": "Ожидает оплаты",
     "cancel": "Отменить заказ",
     "cancelled": "Отменён",
@@ -166,10 +179,34 @@ def test_a_new_customer_shops_in_russian(page: Page, live_server, shelf):
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.set_viewport_size(DESKTOP)
     order_id = check_out(page, labels=RUSSIAN, shot="storefront-ru")
-    expect(page.locator(".message-success")).to_have_text("Спасибо! Ваш заказ оформлен.")
     cancel(page, order_id, labels=RUSSIAN, shot="storefront-ru")
     expect(page.locator(".message-success")).to_have_text("Ваш заказ отменён.")
 
     page.set_viewport_size(PHONE)
     page.goto(f"{base}/orders/")
     screenshot(page, "storefront-phone-ru-orders")
+
+
+def test_a_declined_card_then_an_accepted_one_pays_the_order(page: Page, live_server, shelf):
+    base = live_server.url
+    sign_up(page, base, name="Paula Payer", email="paula@example.com", labels=ENGLISH, shot="storefront-pay")
+    search_and_add_both_kettles(page, base, labels=ENGLISH, shot="storefront-pay")
+    order_id = check_out(page, labels=ENGLISH, shot="storefront-pay", pay_later=False)
+
+    page.get_by_label("Card number").fill("4000 0000 0000 0002")
+    page.get_by_role("button", name="Pay now").click()
+    expect(page.get_by_test_id("payment-failure")).to_contain_text("Your card was declined")
+    expect(page.get_by_test_id("payment-failure")).to_contain_text("still pending")
+    screenshot(page, "storefront-pay-declined")
+    assert Order.objects.get(pk=order_id).status == OrderStatus.PENDING
+
+    page.get_by_label("Card number").fill("4242 4242 4242 4242")
+    page.get_by_role("button", name="Try again").click()
+    expect(page.locator(".message-success")).to_have_text("Thank you! Your payment has been received.")
+    expect(page.get_by_test_id("order-status")).to_have_text("Paid", timeout=WAIT_MS)
+    expect(page.get_by_test_id("delivery-address")).to_contain_text("Hauptstr. 1")
+    expect(page.get_by_test_id("delivery-address")).to_contain_text("10115 Berlin")
+    expect(page.get_by_role("link", name="Pay now")).to_have_count(0)
+    screenshot(page, "storefront-pay-paid")
+    assert Order.objects.get(pk=order_id).status == OrderStatus.PAID
+    assert PaymentAttempt.objects.filter(order_id=order_id).count() == 2

@@ -108,7 +108,7 @@ def test_checkout_places_the_order_and_the_next_page_shows_it(kettle, mug):
     order = Order.objects.get(customer_id=shopper.customer_id)
     position = Event.objects.get(aggregate_id=order.pk).position
     assert response.status_code == 302
-    assert response["Location"] == f"/orders/{order.pk}/?after={position}"
+    assert response["Location"] == f"/orders/{order.pk}/pay/?after={position}"  # the pay step comes next
     assert order.total == Decimal("68.50") and Product.objects.get(pk=kettle).stock == 3
     assert Event.objects.get(aggregate_id=order.pk).metadata["actor"].startswith("user:")
     assert shopper.client.session["cart"] == {}

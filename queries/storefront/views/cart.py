@@ -151,7 +151,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
         return render_cart(request, refusal=refusal_message(refusal), address_form=address_form, status=422)
     cart.clear()
     messages.success(request, _("Thank you! Your order has been placed."))
-    return redirect(url_after(reverse("storefront:order", args=[result.aggregate_id]), result.position))
+    return redirect(url_after(reverse("storefront:order-pay", args=[result.aggregate_id]), result.position))
 
 
 def refusal_message(refusal: Any) -> str:
