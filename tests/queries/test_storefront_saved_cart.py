@@ -13,7 +13,7 @@ from commands.rules import MAX_ORDER_LINES as MAX_LINES
 from commands.saved_carts import change_saved_cart
 from queries.storefront.cart import merged
 from tests.factories import make_customer, make_product
-from tests.queries.storefront_pages import PASSWORD, project
+from tests.queries.storefront_pages import DELIVERY, PASSWORD, project
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 ANN = "ann@example.com"
@@ -99,7 +99,7 @@ def test_checkout_empties_the_saved_cart(ann, products):
     shopper = log_in()
     add(shopper, products[0], 2)
     other = log_in()
-    response = other.post("/checkout/")  # the other device checks out what the first one added
+    response = other.post("/checkout/", DELIVERY)  # the other device checks out what the first one added
     assert response.status_code == 302, response.content
     order = Order.objects.get(customer_id=ann)
     assert [(line.product_id, line.quantity) for line in order.lines.all()] == [(products[0], 2)]
