@@ -113,6 +113,7 @@ class PaymentAttemptStatus(models.TextChoices):
     APPROVED = "approved"
     DECLINED = "declined"
     TIMED_OUT = "timed_out"
+    REFUND_DUE = "refund_due"  # charged, but the order had stopped being pending (cancelled meanwhile)
 
 
 class PaymentAttempt(models.Model):

@@ -51,9 +51,16 @@ def pay_with_card(
     if charge.status != ChargeStatus.APPROVED:
         _finish(attempt, PaymentAttemptStatus.DECLINED, context=context, reference=charge.reference)
         return PaymentOutcome(PaymentAttemptStatus.DECLINED)
-    with atomic_command():
-        paid = pay_order(context=context, order_id=order_id, amount=attempt.amount, payment_reference=charge.reference)
-        _finish(attempt, PaymentAttemptStatus.APPROVED, context=context, reference=charge.reference)
+    try:
+        with atomic_command():
+            paid = pay_order(
+                context=context, order_id=order_id, amount=attempt.amount, payment_reference=charge.reference
+            )
+            _finish(attempt, PaymentAttemptStatus.APPROVED, context=context, reference=charge.reference)
+    except CommandRejected:
+        # Cancelled while the card was being charged: the money was taken, so the attempt records it to refund.
+        _finish(attempt, PaymentAttemptStatus.REFUND_DUE, context=context, reference=charge.reference)
+        return PaymentOutcome(PaymentAttemptStatus.REFUND_DUE)
     return PaymentOutcome(PaymentAttemptStatus.APPROVED, paid)
 
 

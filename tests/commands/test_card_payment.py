@@ -137,3 +137,24 @@ def test_the_gateway_comes_from_the_settings(settings):
     assert charge.status == "approved"
     refused = gateway.charge(amount=Decimal(1), currency="EUR", card_number="4242424242424242", idempotency_key="j")
     assert refused.status == "declined"
+
+
+class CancellingGateway(SandboxGateway):
+    """Approves, but the customer cancels the order while the charge is in flight."""
+
+    def __init__(self, order_id):
+        super().__init__()
+        self.order_id = order_id
+
+    def charge(self, **arguments) -> Charge:
+        orders.cancel_order(context=CommandContext(command="cancel-order"), order_id=self.order_id)
+        return super().charge(**arguments)
+
+
+def test_a_charge_that_lands_on_an_order_cancelled_meanwhile_is_recorded_for_a_refund(order):
+    outcome = pay(order, ACCEPTED, gateway=CancellingGateway(order["id"]))
+    assert outcome.status == PaymentAttemptStatus.REFUND_DUE and outcome.paid is None
+    assert Order.objects.get(pk=order["id"]).status == OrderStatus.CANCELLED
+    assert not Event.objects.filter(aggregate_id=order["id"], type="OrderPaid").exists()
+    attempt = PaymentAttempt.objects.get()
+    assert attempt.status == "refund_due" and attempt.reference.startswith("sandbox_")

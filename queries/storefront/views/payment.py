@@ -30,6 +30,9 @@ FAILURE_MESSAGES = {
         "The payment service did not answer in time and nothing was charged. Your order is still pending: "
         "please try again."
     ),
+    PaymentAttemptStatus.REFUND_DUE: gettext_lazy(
+        "Your order was cancelled while the payment went through; the amount will be refunded to your card."
+    ),
 }
 
 
@@ -75,6 +78,9 @@ def order_pay_submit(request: HttpRequest, order_id: uuid.UUID) -> HttpResponse:
         raise Http404("No such order.") from missing
     except CommandRejected:
         messages.info(request, _("This order is paid already or can no longer be paid."))
+        return redirect(order_page)
+    if outcome.status == PaymentAttemptStatus.REFUND_DUE:
+        messages.warning(request, str(FAILURE_MESSAGES[outcome.status]))
         return redirect(order_page)
     if outcome.status != PaymentAttemptStatus.APPROVED:
         failure = str(FAILURE_MESSAGES[outcome.status])
