@@ -102,7 +102,6 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Cancel a pending or paid order; its stock is returned.",
     ),
     CommandSpec(
-        "remove-order-line",
         inputs.RemoveOrderLineInput,
         orders.remove_order_line,
         StaffOnly("commands.change_order"),

@@ -5,10 +5,10 @@ import datetime
 import uuid
 
 from django.conf import settings
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 
 from commands.errors import AggregateNotFound, CommandRejected, RejectionCode
-from commands.event_log import CommandContext, atomic_command
+from commands.event_log import WRITE_DB, CommandContext
 from commands.handlers.orders import check_order_state, pay_order
 from commands.handlers.recording import CommandResult
 from commands.models import Order, OrderStatus, PaymentAttempt, PaymentAttemptStatus
@@ -52,7 +52,7 @@ def pay_with_card(
         _finish(attempt, PaymentAttemptStatus.DECLINED, context=context, reference=charge.reference)
         return PaymentOutcome(PaymentAttemptStatus.DECLINED)
     try:
-        with atomic_command():
+        with transaction.atomic(using=WRITE_DB):
             paid = pay_order(
                 context=context, order_id=order_id, amount=attempt.amount, payment_reference=charge.reference
             )
@@ -76,7 +76,7 @@ def _claim(
     *, context: CommandContext, order_id: uuid.UUID, customer_id: uuid.UUID, key: uuid.UUID
 ) -> tuple[PaymentAttempt, str]:
     """Record the attempt before charging: a pending order of this customer with no payment under way."""
-    with atomic_command():
+    with transaction.atomic(using=WRITE_DB):
         order = Order.objects.select_for_update().filter(pk=order_id).first()
         if order is None or order.customer_id != customer_id:
             raise AggregateNotFound("order")

@@ -16,7 +16,7 @@ from commands.errors import CommandError
 from commands.handlers import orders
 from commands.models import OrderStatus
 from queries.admin.command_pages import require_permissions
-from queries.admin.command_runner import refusal_message, saved_message, send_command, wait_until_projected
+from queries.admin.command_runner import refusal_message, saved_message, wait_until_projected
 from queries.admin.order_actions import RETURN_TO, cancel_orders, pay_orders, ship_orders
 from queries.admin.read_model_admin import (
     FixedChoicesFilter,
@@ -187,13 +187,8 @@ class OrderViewAdmin(ReadModelAdmin):
         except ValueError:
             expected_version = None
         try:
-            result = send_command(
-                orders.remove_order_line,
-                request=request,
-                command="remove-order-line",
-                order_id=order.pk,
-                product_id=product_id,
-                expected_version=expected_version,
+            result = orders.remove_order_line.send(
+                request.user, order_id=order.pk, product_id=product_id, expected_version=expected_version
             )
         except CommandError as error:
             messages.error(request, refusal_message(error, label="order"))

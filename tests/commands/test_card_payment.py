@@ -7,13 +7,12 @@ from decimal import Decimal
 import pytest
 
 from commands.errors import AggregateNotFound, CommandRejected
-from commands.event_log import CommandContext
 from commands.handlers import orders
 from commands.models import Event, Order, OrderStatus, PaymentAttempt, PaymentAttemptStatus
 from commands.payments.card_payment import pay_with_card
 from commands.payments.gateway import Charge, configured_gateway
 from commands.payments.sandbox import SandboxGateway
-from tests.factories import make_customer, make_product, place_order
+from tests.factories import context, make_customer, make_product, place_order
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 ACCEPTED, DECLINED, TIMES_OUT = "4242 4242 4242 4242", "4000 0000 0000 0002", "4000 0000 0000 0119"
@@ -40,7 +39,7 @@ def order():
 
 def pay(order, card, *, key=None, gateway=None, customer=None):
     return pay_with_card(
-        context=CommandContext(command="pay-order", actor="user:1"),
+        context=context("pay-order"),
         order_id=order["id"],
         customer_id=customer or order["customer"],
         card_number=card,
@@ -115,7 +114,7 @@ def test_while_one_attempt_is_charging_another_is_refused_until_it_goes_stale(or
 
 @pytest.mark.parametrize("state", ["cancel_order", "pay_order"])
 def test_only_a_pending_order_can_be_paid(order, state):
-    getattr(orders, state)(context=CommandContext(command="x"), order_id=order["id"])
+    getattr(orders, state)(context=context(), order_id=order["id"])
     gateway = CountingGateway()
     with pytest.raises(CommandRejected):
         pay(order, ACCEPTED, gateway=gateway)
@@ -147,7 +146,7 @@ class CancellingGateway(SandboxGateway):
         self.order_id = order_id
 
     def charge(self, **arguments) -> Charge:
-        orders.cancel_order(context=CommandContext(command="cancel-order"), order_id=self.order_id)
+        orders.cancel_order(context=context("cancel-order"), order_id=self.order_id)
         return super().charge(**arguments)
 
 

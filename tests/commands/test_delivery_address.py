@@ -6,8 +6,8 @@ from django.urls import reverse
 from commands.handlers import customers
 from commands.models import Event, Order
 from projections import runner
-from tests.commands.command_api import ADDRESS, HANDLER_CONTEXT, line, post_command
-from tests.factories import make_customer, make_product
+from tests.commands.command_api import ADDRESS, line, post_command
+from tests.factories import context, make_customer, make_product
 from tests.queries.admin_clients import staff_client
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -26,7 +26,7 @@ def placed(response) -> tuple[Order, Event]:
 
 def test_the_address_given_is_the_one_on_the_order_and_in_the_event(staff_api):
     customer = make_customer()
-    customers.update_customer_details(context=HANDLER_CONTEXT, customer_id=customer, address=HOME)
+    customers.update_customer_details(context=context(), customer_id=customer, address=HOME)
     kettle = make_product()
     given = {**ADDRESS, "country": "de"}
     order, event = placed(post_command(staff_api, "create-order", order_body(customer, kettle, delivery_address=given)))
@@ -38,13 +38,13 @@ def test_the_address_given_is_the_one_on_the_order_and_in_the_event(staff_api):
 @pytest.mark.parametrize("omitted", [{}, {"delivery_address": None}])
 def test_without_one_the_order_goes_to_the_customers_address_of_that_moment(staff_api, omitted):
     customer = make_customer()
-    customers.update_customer_details(context=HANDLER_CONTEXT, customer_id=customer, address=HOME)
+    customers.update_customer_details(context=context(), customer_id=customer, address=HOME)
     kettle = make_product()
     order, event = placed(post_command(staff_api, "create-order", order_body(customer, kettle, **omitted)))
     assert order.delivery_address == event.payload["delivery_address"] == HOME
 
     moved = {**HOME, "city": "Tallinn", "country": "EE"}
-    customers.update_customer_details(context=HANDLER_CONTEXT, customer_id=customer, address=moved)
+    customers.update_customer_details(context=context(), customer_id=customer, address=moved)
     order.refresh_from_db()
     assert order.delivery_address == HOME  # a snapshot: moving house later does not move the order
 

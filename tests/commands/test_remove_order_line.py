@@ -8,8 +8,8 @@ from commands.handlers import orders
 from commands.models import Event, Order, OrderStatus, Product
 from projections import runner
 from queries.models import CustomerView, OrderView, ProductView
-from tests.commands.command_api import HANDLER_CONTEXT, UNKNOWN, post_command, write_state
-from tests.factories import make_customer, make_product, place_order
+from tests.commands.command_api import UNKNOWN, post_command, write_state
+from tests.factories import context, make_customer, make_product, place_order
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -57,7 +57,7 @@ def test_the_read_side_follows_and_later_payment_counts_the_new_total(staff_api,
     mug = ProductView.objects.get(pk=order["mug"])
     assert (mug.stock, mug.units_sold) == (10, 0)
     assert ProductView.objects.get(pk=order["kettle"]).units_sold == 2
-    orders.pay_order(context=HANDLER_CONTEXT, order_id=order["id"])
+    orders.pay_order(context=context(), order_id=order["id"])
     runner.run_all()
     customer = CustomerView.objects.get(pk=order["customer"])
     assert (customer.orders_count, customer.total_spent) == (1, Decimal("50.00"))
@@ -66,7 +66,7 @@ def test_the_read_side_follows_and_later_payment_counts_the_new_total(staff_api,
 
 def test_cancelling_after_a_removal_returns_only_what_is_left(staff_api, order):
     assert remove(staff_api, order["id"], order["mug"]).status_code == 202
-    orders.cancel_order(context=HANDLER_CONTEXT, order_id=order["id"])
+    orders.cancel_order(context=context(), order_id=order["id"])
     assert Product.objects.get(pk=order["kettle"]).stock == 10 and Product.objects.get(pk=order["mug"]).stock == 10
     runner.run_all()
     assert ProductView.objects.get(pk=order["mug"]).stock == 10
@@ -84,7 +84,7 @@ def test_the_last_line_is_refused(staff_api, order):
 
 @pytest.mark.parametrize("command", ["pay_order", "cancel_order"])
 def test_only_a_pending_order_loses_lines(staff_api, order, command):
-    getattr(orders, command)(context=HANDLER_CONTEXT, order_id=order["id"])
+    getattr(orders, command)(context=context(), order_id=order["id"])
     before = write_state()
     response = remove(staff_api, order["id"], order["mug"])
     assert response.status_code == 422 and response.json()["code"] == "invalid_state"

@@ -6,13 +6,7 @@ from django.urls import reverse
 from commands.models import Order, Product
 from projections import runner
 from tests.factories import make_customer, make_product, place_order
-from tests.queries.admin_clients import (  # noqa: F401  (no_projection_wait: an autouse fixture)
-    actor,
-    last_event,
-    messages_of,
-    no_projection_wait,
-    staff_client,
-)
+from tests.queries.admin_clients import actor, last_event, messages_of, staff_client
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 SUPPORT = ("queries.view_customerview", "queries.view_orderview", "commands.add_order", "commands.change_order")

@@ -68,7 +68,7 @@ def order_pay_submit(request: HttpRequest, order_id: uuid.UUID) -> HttpResponse:
         return render_pay_page(request, order, form=form, status=400)
     try:
         outcome = pay_with_card(
-            context=CommandContext(command="pay-order", actor=f"user:{request.user.pk}"),
+            context=CommandContext.for_user(request.user, command="pay-order"),
             order_id=order.pk,
             customer_id=customer.pk,
             card_number=form.cleaned_data["card_number"],
