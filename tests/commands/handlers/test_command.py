@@ -28,6 +28,7 @@ def test_every_catalogued_command_is_named_by_its_handler():
         "pay-order",
         "ship-order",
         "cancel-order",
+        "remove-order-line",
     ]
     assert orders.place_order.name == "create-order"  # the API's name for placing an order
 
