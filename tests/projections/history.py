@@ -74,6 +74,8 @@ def mixed_history(*, between: Callable[[], object] = lambda: None) -> dict[str, 
     )
     between()
     pending = place_order(ann, (mug, 3), (lamp, 1)).aggregate_id  # at the new mug price
+    trimmed = place_order(bob, (kettle, 1), (mug, 2)).aggregate_id
+    orders.remove_order_line(context=context("remove-order-line"), order_id=trimmed, product_id=mug)
     products.delete_product(context=context("delete-product"), product_id=lamp)
     between()
-    return {"kettle": kettle, "mug": mug, "lamp": lamp, "ann": ann, "bob": bob, "pending": pending, "paid": paid}
+    return {"kettle": kettle, "mug": mug, "lamp": lamp, "ann": ann, "bob": bob, "pending": pending, "paid": paid, "trimmed": trimmed}
