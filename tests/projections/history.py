@@ -78,4 +78,13 @@ def mixed_history(*, between: Callable[[], object] = lambda: None) -> dict[str, 
     orders.remove_order_line(context=context("remove-order-line"), order_id=trimmed, product_id=mug)
     products.delete_product(context=context("delete-product"), product_id=lamp)
     between()
-    return {"kettle": kettle, "mug": mug, "lamp": lamp, "ann": ann, "bob": bob, "pending": pending, "paid": paid, "trimmed": trimmed}
+    return {
+        "kettle": kettle,
+        "mug": mug,
+        "lamp": lamp,
+        "ann": ann,
+        "bob": bob,
+        "pending": pending,
+        "paid": paid,
+        "trimmed": trimmed,
+    }
