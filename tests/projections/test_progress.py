@@ -25,7 +25,7 @@ def test_waiting_returns_once_the_named_projections_reach_the_position():
 
     def project_a_little_later() -> None:
         try:
-            time.sleep(0.3)  # the delay is the scenario: the write is projected while the reader waits
+            time.sleep(0.3)  # an injected delay, not a wait: the write is projected while the reader waits
             runner.run_projection(PROJECTIONS["catalog"])
         finally:
             connections.close_all()
