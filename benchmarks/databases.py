@@ -1,8 +1,9 @@
 """The bench's own PostgreSQL databases, created before Django starts and dropped at the end.
 
 The server comes from DATABASE_URL / READ_DATABASE_URL (as `make bench` passes them); the database names
-are always benchh_write and benchh_read, so a bench never touches a development or test database
-(the doubled h keeps them apart from test databases named after a "bench" checkout).
+are benchh_write and benchh_read, so a bench never touches a development or test database
+(the doubled h keeps them apart from test databases named after a "bench" checkout). BENCH_DB_PREFIX
+changes the "benchh" part, so two benches on one server (two checkouts) keep apart.
 """
 
 import os
@@ -12,8 +13,9 @@ import dj_database_url
 import psycopg
 from psycopg import sql
 
-WRITE_NAME = "benchh_write"
-READ_NAME = "benchh_read"
+PREFIX = os.environ.get("BENCH_DB_PREFIX", "benchh")
+WRITE_NAME = f"{PREFIX}_write"
+READ_NAME = f"{PREFIX}_read"
 
 
 class BenchDatabase:
