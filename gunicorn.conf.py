@@ -35,7 +35,7 @@ errorlog = "-"
 # The response's X-Correlation-ID ties an access line to the app's own lines about the same request.
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s" correlation_id=%({x-correlation-id}o)s'
 if os.environ.get("LOG_FORMAT") == "json":
-    # gunicorn's own lines as one JSON object each too, like the app's (config/settings.py LOGGING).
+    # gunicorn's own lines as one JSON object each too, like the app's (config/settings/security.py LOGGING).
     logconfig_dict = {
         "version": 1,
         "disable_existing_loggers": False,

@@ -127,7 +127,7 @@ def test_the_shop_shows_the_image_or_a_placeholder(media):
     served = Client().get(url)
     assert served.status_code == 200
     assert Image.open(io.BytesIO(b"".join(served.streaming_content))).format == "JPEG"  # type: ignore[attr-defined]
-    outside = Client(raise_request_exception=False).get("/media/../config/settings.py")
+    outside = Client(raise_request_exception=False).get("/media/../config/settings/__init__.py")
     assert outside.status_code == 400 and b"SECRET_KEY" not in outside.content
 
 
