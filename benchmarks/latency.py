@@ -4,7 +4,6 @@ import logging
 import os
 import statistics
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -13,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
 
+from config import processes
 from projections import runner
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,21 +25,11 @@ class Worker:
     """`celery worker` with its embedded beat, on the bench databases (it inherits the environment)."""
 
     def __init__(self) -> None:
-        command = [
-            *(sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "projections,celery"),
-            *("--pool=solo", "--beat", "--loglevel=WARNING", "--without-gossip", "--without-mingle"),
-            *("-n", f"bench-{os.getpid()}@%h"),
-        ]
         env = {**os.environ, "PYTHONPATH": str(ROOT), "VAR_DIR": str(ROOT / "var" / "bench-worker")}
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env)
+        self.process = subprocess.Popen(processes.celery_worker_command("bench", beat=True), cwd=ROOT, env=env)
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        processes.stop(self.process, timeout=30)
 
 
 def staff_client() -> APIClient:

@@ -17,6 +17,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from config import processes
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_FILE = ROOT / "gunicorn.conf.py"
 READY_TIMEOUT = 60.0
@@ -92,12 +94,7 @@ class WebServer:
         return [int(pid) for pid in children.read_text().split()] if children.exists() else []
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        processes.stop(self.process, timeout=30)
         self.log.close()
 
 

@@ -1,6 +1,6 @@
+import contextlib
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,6 +12,7 @@ from django.db import connections
 from rest_framework.test import APIClient
 
 from commands.models import Event
+from config.processes import celery_worker_command, stop
 from tests.factories import make_staff
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,35 +98,27 @@ def subprocess_env() -> dict[str, str]:
     return env
 
 
+@contextlib.contextmanager
+def database_gone(alias: str) -> Iterator[None]:
+    """Point `alias` at a database that does not exist, for real, then restore it."""
+    connection = connections[alias]
+    original = connection.settings_dict["NAME"]
+    connection.close()
+    connection.settings_dict["NAME"] = "cqrs_shop_no_such_database"
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict["NAME"] = original
+        connection.connect()
+
+
 class WorkerProcess:
     def __init__(self, env: dict[str, str], *, beat: bool) -> None:
-        command = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "-Q",
-            "projections,celery",
-            "--pool=solo",
-            "--loglevel=WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "-n",
-            f"test-{os.getpid()}-{time.monotonic_ns()}@%h",
-        ]
-        if beat:
-            command.append("--beat")
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env)
+        self.process = subprocess.Popen(celery_worker_command("test", beat=beat), cwd=ROOT, env=env)
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop(self.process)
 
 
 @pytest.fixture

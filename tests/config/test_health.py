@@ -1,7 +1,8 @@
 """/healthz: 200 when both databases answer, 503 when one does not."""
 
 import pytest
-from django.db import connections
+
+from tests.conftest import database_gone
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -13,17 +14,8 @@ def test_healthy(api):
 
 @pytest.fixture
 def read_database_gone():
-    """Point the read alias at a database that does not exist, for real, then restore it."""
-    connection = connections["read"]
-    original = connection.settings_dict["NAME"]
-    connection.close()
-    connection.settings_dict["NAME"] = "cqrs_shop_no_such_database"
-    try:
+    with database_gone("read"):
         yield
-    finally:
-        connection.close()
-        connection.settings_dict["NAME"] = original
-        connection.connect()
 
 
 @pytest.mark.django_db(transaction=True, databases="__all__")

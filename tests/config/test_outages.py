@@ -4,39 +4,23 @@ In-process, a database "goes away" by pointing its alias at a database that does
 tests in tests/e2e/test_database_outages.py refuse connections on a real PostgreSQL server instead.
 """
 
-import contextlib
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.db import OperationalError, connections
+from django.db import OperationalError
 from django.test import Client, RequestFactory
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from config.outages import outage_response
 from projections import runner
+from tests.conftest import database_gone
 from tests.factories import make_customer, make_product
 from tests.queries.admin_clients import staff_client
 
 pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
 
 PASSWORD = "correct-horse-battery-staple"
-
-
-@contextlib.contextmanager
-def database_gone(alias: str) -> Iterator[None]:
-    """Point `alias` at a database that does not exist, for real, then restore it."""
-    connection = connections[alias]
-    original = connection.settings_dict["NAME"]
-    connection.close()
-    connection.settings_dict["NAME"] = "cqrs_shop_no_such_database"
-    try:
-        yield
-    finally:
-        connection.close()
-        connection.settings_dict["NAME"] = original
-        connection.connect()
 
 
 @pytest.fixture

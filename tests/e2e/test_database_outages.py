@@ -24,6 +24,7 @@ from django.db import connections
 from django.test import Client
 from knox.models import AuthToken
 
+from config import processes
 from tests.conftest import ROOT, subprocess_env, wait_until
 from tests.factories import make_customer, make_product
 
@@ -88,12 +89,7 @@ class WebServer:
             return Reply(error.code, error.headers, error.read().decode())
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        processes.stop(self.process)
 
 
 @pytest.fixture
