@@ -16,9 +16,16 @@ from uuid import UUID
 from commands.models import OrderStatus
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
+@typing.dataclass_transform(frozen_default=True, kw_only_default=True)
 class DomainEvent:
+    """Every subclass is a frozen, keyword-only dataclass: declaring the fields is declaring the payload."""
+
     aggregate_type: ClassVar[str]
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]  # set by __init_subclass__, for type checkers
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        dataclasses.dataclass(frozen=True, kw_only=True)(cls)
 
     @classmethod
     def type_name(cls) -> str:
@@ -109,9 +116,11 @@ class ReturnedLine(TypedDict):
 # --- products ---------------------------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class ProductCreated(DomainEvent):
+class ProductEvent(DomainEvent):
     aggregate_type = "product"
+
+
+class ProductCreated(ProductEvent):
     sku: str
     name: str
     description: str
@@ -126,23 +135,17 @@ class ProductCreated(DomainEvent):
         return payload
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class ProductUpdated(DomainEvent):
+class ProductUpdated(ProductEvent):
     """Only the fields that changed are present in `changes` ("image": a new path, or "" when removed)."""
 
-    aggregate_type = "product"
     changes: ProductChanges
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class ProductDeleted(DomainEvent):
-    aggregate_type = "product"
+class ProductDeleted(ProductEvent):
     sku: str
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class StockAdjusted(DomainEvent):
-    aggregate_type = "product"
+class StockAdjusted(ProductEvent):
     delta: int
     stock: int
     reason: str
@@ -151,9 +154,11 @@ class StockAdjusted(DomainEvent):
 # --- customers --------------------------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class CustomerRegistered(DomainEvent):
+class CustomerEvent(DomainEvent):
     aggregate_type = "customer"
+
+
+class CustomerRegistered(CustomerEvent):
     email: str
     name: str
     phone: str
@@ -161,21 +166,23 @@ class CustomerRegistered(DomainEvent):
     user_id: int | None
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class CustomerDetailsUpdated(DomainEvent):
+class CustomerDetailsUpdated(CustomerEvent):
     """Only the fields that changed are present in `changes`."""
 
-    aggregate_type = "customer"
     changes: CustomerChanges
 
 
 # --- orders -----------------------------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class OrderPlaced(DomainEvent):
+class OrderEvent(DomainEvent):
+    """Every order event names the order's customer (the customer projections and the storefront key on it)."""
+
     aggregate_type = "order"
     customer_id: UUID
+
+
+class OrderPlaced(OrderEvent):
     lines: list[PlacedLine]
     total: Decimal
     currency: str
@@ -183,38 +190,26 @@ class OrderPlaced(DomainEvent):
     delivery_address: dict[str, str] | None = None
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class OrderPaid(DomainEvent):
-    aggregate_type = "order"
-    customer_id: UUID
+class OrderPaid(OrderEvent):
     amount: Decimal
     # The card gateway's charge id; empty for a payment staff recorded by hand (and for events before it existed).
     payment_reference: str = ""
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class OrderShipped(DomainEvent):
-    aggregate_type = "order"
-    customer_id: UUID
+class OrderShipped(OrderEvent):
     tracking_number: str
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class OrderCancelled(DomainEvent):
-    aggregate_type = "order"
-    customer_id: UUID
+class OrderCancelled(OrderEvent):
     previous_status: OrderStatus
     reason: str
     total: Decimal
     lines: list[ReturnedLine]
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class OrderLineRemoved(DomainEvent):
+class OrderLineRemoved(OrderEvent):
     """One line taken out of a pending order: its units go back to stock; `total` is the order's new total."""
 
-    aggregate_type = "order"
-    customer_id: UUID
     product_id: UUID
     sku: str
     quantity: int
