@@ -5,18 +5,21 @@ All keyed on one client identity."""
 import hashlib
 import math
 import time
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.cache import cache
 from django.http import HttpRequest
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 from commands.credentials import normalize_email
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -136,22 +139,21 @@ class PasswordResetThrottle(ClientAndNameWindows):
     client_scope, name_scope = "password_reset_client", "password_reset_email"
 
 
-def too_many_reset_requests(wait: int) -> str:
-    minutes = math.ceil(wait / 60)
-    return ngettext(
-        "Too many password reset requests. Try again in %(minutes)d minute.",
-        "Too many password reset requests. Try again in %(minutes)d minutes.",
-        minutes,
-    ) % {"minutes": minutes}
+def try_again_in(message: "StrPromise", wait: float | None) -> str:
+    """`message` (an ngettext_lazy counting "minutes") for a throttle that lets the client in after `wait` seconds."""
+    return str(message % {"minutes": max(1, math.ceil((wait or 60) / 60))})
 
 
-def too_many_log_ins(wait: int) -> str:
-    minutes = math.ceil(wait / 60)
-    return ngettext(
-        "Too many failed log-ins. Try again in %(minutes)d minute.",
-        "Too many failed log-ins. Try again in %(minutes)d minutes.",
-        minutes,
-    ) % {"minutes": minutes}
+TOO_MANY_RESET_REQUESTS = ngettext_lazy(
+    "Too many password reset requests. Try again in %(minutes)d minute.",
+    "Too many password reset requests. Try again in %(minutes)d minutes.",
+    "minutes",
+)
+TOO_MANY_LOG_INS = ngettext_lazy(
+    "Too many failed log-ins. Try again in %(minutes)d minute.",
+    "Too many failed log-ins. Try again in %(minutes)d minutes.",
+    "minutes",
+)
 
 
 class ThrottledLogin(forms.Form):
@@ -166,7 +168,7 @@ class ThrottledLogin(forms.Form):
         throttle = LoginThrottle(self.request, username)
         wait = throttle.wait()
         if wait is not None:
-            raise forms.ValidationError(too_many_log_ins(wait), code="throttled")
+            raise forms.ValidationError(try_again_in(TOO_MANY_LOG_INS, wait), code="throttled")
         try:
             cleaned = super().clean() or self.cleaned_data
         except forms.ValidationError:

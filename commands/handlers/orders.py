@@ -111,8 +111,11 @@ def place_order(
     return result
 
 
-def _order(order_id: uuid.UUID, expected_version: int | None) -> Order:
-    return load_for_update(Order.objects.all(), order_id, expected_version=expected_version, label="order")
+def _order_in(status: OrderStatus, order_id: uuid.UUID, expected_version: int | None, *, action: str) -> Order:
+    """The order, locked, if it is in `status` (the one status it can be `action`, e.g. "paid", from)."""
+    order = load_for_update(Order.objects.all(), order_id, expected_version=expected_version, label="order")
+    check_order_state(order, status, action=action)
+    return order
 
 
 @command("pay-order")
@@ -124,8 +127,7 @@ def pay_order(
     expected_version: int | None = None,
     payment_reference: str = "",
 ) -> CommandResult:
-    order = _order(order_id, expected_version)
-    check_order_state(order, OrderStatus.PENDING, action="paid")
+    order = _order_in(OrderStatus.PENDING, order_id, expected_version, action="paid")
     if amount is not None and amount != order.total:
         raise CommandRejected(RejectionCode.AMOUNT_MISMATCH, f"The order total is {order.total:.2f}, not {amount:.2f}.")
     order.status = OrderStatus.PAID
@@ -141,8 +143,7 @@ def ship_order(
     tracking_number: str = "",
     expected_version: int | None = None,
 ) -> CommandResult:
-    order = _order(order_id, expected_version)
-    check_order_state(order, OrderStatus.PAID, action="shipped")
+    order = _order_in(OrderStatus.PAID, order_id, expected_version, action="shipped")
     order.status = OrderStatus.SHIPPED
     order.tracking_number = tracking_number
     event = OrderShipped(customer_id=order.customer_id, tracking_number=tracking_number)
@@ -197,8 +198,7 @@ def remove_order_line(
     expected_version: int | None = None,
 ) -> CommandResult:
     """An order keeps at least one line: taking the last one away is refused, cancelling is the way to empty it."""
-    order = _order(order_id, expected_version)
-    check_order_state(order, OrderStatus.PENDING, action="changed")
+    order = _order_in(OrderStatus.PENDING, order_id, expected_version, action="changed")
     lines = list(order.lines.order_by("pk"))
     line = next((line for line in lines if line.product_id == product_id), None)
     if line is None:

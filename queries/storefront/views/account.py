@@ -1,6 +1,5 @@
 """Account: sign up, log in and out, change or reset the password, update one's details."""
 
-import math
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,11 +14,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from commands.errors import CommandRejected, RejectionCode, VersionConflict
 from commands.handlers.customers import register_customer, update_customer_details
-from config.throttles import PasswordResetThrottle, SignupThrottle, too_many_reset_requests
+from config.throttles import TOO_MANY_RESET_REQUESTS, PasswordResetThrottle, SignupThrottle, try_again_in
 from config.token_revocation import StorefrontPasswordChangeForm
 from queries.models import CustomerView
 from queries.storefront.forms import (
@@ -40,13 +39,11 @@ from queries.storefront.read_your_writes import (
 EMAIL_TAKEN = gettext_lazy("This email address is already registered.")
 
 
-def too_many_sign_ups(wait: float | None) -> str:
-    minutes = max(1, math.ceil((wait or 60) / 60))
-    return ngettext(
-        "Too many sign-ups from your network. Try again in %(minutes)d minute.",
-        "Too many sign-ups from your network. Try again in %(minutes)d minutes.",
-        minutes,
-    ) % {"minutes": minutes}
+TOO_MANY_SIGN_UPS = ngettext_lazy(
+    "Too many sign-ups from your network. Try again in %(minutes)d minute.",
+    "Too many sign-ups from your network. Try again in %(minutes)d minutes.",
+    "minutes",
+)
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -57,7 +54,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         throttle = SignupThrottle()  # the API's sign-up counter: one budget per client for both doors
         if not throttle.allow_sign_up(request):
-            form.add_error(None, too_many_sign_ups(throttle.wait()))
+            form.add_error(None, try_again_in(TOO_MANY_SIGN_UPS, throttle.wait()))
             return render(request, "storefront/account/signup.html", {"form": form}, status=429)
         try:
             result = register_customer.send(
@@ -130,7 +127,7 @@ class PasswordResetView(auth_views.PasswordResetView):
         throttle = PasswordResetThrottle(self.request, form.cleaned_data["email"])
         wait = throttle.wait()
         if wait is not None:
-            form.add_error(None, too_many_reset_requests(wait))
+            form.add_error(None, try_again_in(TOO_MANY_RESET_REQUESTS, wait))
             response = self.form_invalid(form)
             response.status_code = 429
             return response
