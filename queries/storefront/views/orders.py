@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from commands.errors import AggregateNotFound, CommandRejected, NotAllowed, VersionConflict
 from commands.handlers.orders import cancel_order
 from config.integer_input import non_negative_int
-from queries.models import CustomerView
+from queries.models import CustomerView, OrderView
 from queries.storefront.read_your_writes import processing, reads_own_writes, signup_in_progress, url_after
 from queries.storefront.selectors import order_lines, order_or_404, orders_page
 
@@ -45,22 +45,26 @@ def with_customer(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
     return wrapper
 
 
-@require_GET
-@login_required
-@reads_own_writes("orders")
-@with_customer
+def customer_orders_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A page about the logged-in customer's orders: GET only, after their own writes, "processing" until projected."""
+    return require_GET(login_required(reads_own_writes("orders")(with_customer(view))))
+
+
+def own_order_or_404(request: HttpRequest, order_id: uuid.UUID) -> OrderView:
+    """The order, if it is the logged-in customer's: anyone else's is as absent as a missing one."""
+    return order_or_404(order_id=order_id, customer_id=customer_or_404(request).pk)
+
+
+@customer_orders_page
 def order_list(request: HttpRequest) -> HttpResponse:
     customer = customer_or_404(request)
     page = orders_page(customer_id=customer.pk, page_number=request.GET.get("page", 1))
     return render(request, "storefront/orders/list.html", {"page": page})
 
 
-@require_GET
-@login_required
-@reads_own_writes("orders")
-@with_customer
+@customer_orders_page
 def order_detail(request: HttpRequest, order_id: uuid.UUID) -> HttpResponse:
-    order = order_or_404(order_id=order_id, customer_id=customer_or_404(request).pk)
+    order = own_order_or_404(request, order_id)
     return render(request, "storefront/orders/detail.html", {"order": order, "lines": order_lines(order)})
 
 

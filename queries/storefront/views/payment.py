@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 
 from commands.errors import AggregateNotFound, CommandRejected
 from commands.event_log import CommandContext
@@ -17,9 +17,9 @@ from commands.models import PaymentAttemptStatus
 from commands.payments.card_payment import pay_with_card
 from queries.models import OrderView
 from queries.storefront.forms import CardPaymentForm
-from queries.storefront.read_your_writes import reads_own_writes, url_after
+from queries.storefront.read_your_writes import url_after
 from queries.storefront.selectors import order_or_404
-from queries.storefront.views.orders import customer_or_404, with_customer
+from queries.storefront.views.orders import customer_or_404, customer_orders_page, own_order_or_404, with_customer
 
 FAILURE_MESSAGES = {
     PaymentAttemptStatus.DECLINED: gettext_lazy(
@@ -45,12 +45,9 @@ def render_pay_page(
     return render(request, "storefront/orders/pay.html", context, status=status)
 
 
-@require_GET
-@login_required
-@reads_own_writes("orders")
-@with_customer
+@customer_orders_page
 def order_pay(request: HttpRequest, order_id: uuid.UUID) -> HttpResponse:
-    order = order_or_404(order_id=order_id, customer_id=customer_or_404(request).pk)
+    order = own_order_or_404(request, order_id)
     if order.status != "pending":
         return redirect("storefront:order", order_id=order.pk)
     return render_pay_page(request, order)
