@@ -2,6 +2,7 @@
 
 import json
 import socket
+import subprocess
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -64,3 +65,28 @@ def request(url: str, *, body: dict | None = None, token: str = "") -> tuple[int
         return error.code, error.read().decode(errors="replace")
     except (urllib.error.URLError, ConnectionError, TimeoutError):
         return 0, None
+
+
+class MakeTarget:
+    """`make <target>` started as a terminal would (its own process group), its output in `log`."""
+
+    def __init__(self, target: str, *, cwd: Path, env: dict[str, str], port: int, log: Path) -> None:
+        self.target = target
+        self.base = f"http://127.0.0.1:{port}"
+        self.log = log
+        with log.open("wb") as output:
+            # Its own process group, like a terminal's foreground job: Ctrl-C reaches make and honcho together.
+            self.process = subprocess.Popen(
+                ["make", target], cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def check_running(self) -> None:
+        if self.process.poll() is not None:
+            raise AssertionError(f"make {self.target} exited with {self.process.returncode}:\n{self.output()[-4000:]}")
+
+    def serving(self) -> bool:
+        self.check_running()
+        return request(f"{self.base}/healthz")[0] == 200

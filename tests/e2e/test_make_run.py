@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT, wait_until
-from tests.e2e.processes import alive, command_line, descendants, free_port, request
+from tests.e2e.processes import MakeTarget, alive, command_line, descendants, free_port, request
 
 pytestmark = pytest.mark.slow
 
@@ -47,28 +47,10 @@ def fresh_checkout(destination: Path) -> Path:
     return destination
 
 
-class MakeRun:
+class MakeRun(MakeTarget):
     def __init__(self, checkout: Path, port: int, log: Path) -> None:
         env = {key: value for key, value in os.environ.items() if key not in NOT_INHERITED}
-        env["PORT"] = str(port)
-        self.base = f"http://127.0.0.1:{port}"
-        self.log = log
-        with log.open("wb") as output:
-            # Its own process group, like a terminal's foreground job: Ctrl-C reaches make and honcho together.
-            self.process = subprocess.Popen(
-                ["make", "run"], cwd=checkout, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
-            )
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def check_running(self) -> None:
-        if self.process.poll() is not None:
-            raise AssertionError(f"make run exited with {self.process.returncode}:\n{self.output()[-4000:]}")
-
-    def serving(self) -> bool:
-        self.check_running()
-        return request(f"{self.base}/healthz")[0] == 200
+        super().__init__("run", cwd=checkout, env=env | {"PORT": str(port)}, port=port, log=log)
 
     def interrupt(self) -> None:
         """What Ctrl-C in the terminal does: SIGINT to the whole foreground process group."""

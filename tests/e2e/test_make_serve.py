@@ -4,7 +4,6 @@ import contextlib
 import os
 import re
 import signal
-import subprocess
 import urllib.request
 import uuid
 from pathlib import Path
@@ -15,7 +14,7 @@ from django.contrib.auth import get_user_model
 from knox.models import AuthToken
 
 from tests.conftest import ROOT, subprocess_env, wait_until
-from tests.e2e.processes import alive, command_line, descendants, free_port, request
+from tests.e2e.processes import MakeTarget, alive, command_line, descendants, free_port, request
 
 pytestmark = [pytest.mark.slow, pytest.mark.pipeline, pytest.mark.django_db(transaction=True, databases="__all__")]
 MAKE_VARIABLES = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")
@@ -30,7 +29,7 @@ def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[st
         return 0, {}, b""
 
 
-class MakeServe:
+class MakeServe(MakeTarget):
     def __init__(self, tmp_path: Path) -> None:
         env = {key: value for key, value in subprocess_env().items() if key not in MAKE_VARIABLES}
         port = free_port()
@@ -43,23 +42,7 @@ class MakeServe:
             PROJECTION_CATCHUP_SECONDS="60",  # the wake-up, not beat's catch-up, must project the command
             METRICS_TOKEN=METRICS_TOKEN,
         )
-        self.base = f"http://127.0.0.1:{port}"
-        self.log = tmp_path / "make-serve.log"
-        with self.log.open("wb") as output:
-            self.process = subprocess.Popen(
-                ["make", "serve"], cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
-            )
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def check_running(self) -> None:
-        if self.process.poll() is not None:
-            raise AssertionError(f"make serve exited with {self.process.returncode}:\n{self.output()[-4000:]}")
-
-    def serving(self) -> bool:
-        self.check_running()
-        return fetch(f"{self.base}/healthz")[0] == 200
+        super().__init__("serve", cwd=ROOT, env=env, port=port, log=tmp_path / "make-serve.log")
 
 
 @pytest.fixture
