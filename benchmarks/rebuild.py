@@ -9,7 +9,10 @@ import os
 import platform
 import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 
 def setting(name: str, default: int) -> int:
@@ -81,19 +84,22 @@ def print_tables(results: dict[str, Any]) -> None:
     table.add_row(f"{lag['median']:.4f}", f"{lag['p95']:.4f}", f"{lag['max']:.4f}")
     console.print(table)
 
-    table = Table(title="(c) peak Python memory (tracemalloc)")
-    table.add_column("path")
-    table.add_column("MiB", justify="right")
-    for name, size in results["peak_memory_bytes"].items():
-        table.add_row(name, f"{size / 2**20:.1f}")
-    console.print(table)
+    memory = {name: f"{size / 2**20:.1f}" for name, size in results["peak_memory_bytes"].items()}
+    console.print(named_values("(c) peak Python memory (tracemalloc)", ("path", "MiB"), memory))
+    ratios = {name: f"{value}x" for name, value in results["ratios"].items()}
+    console.print(named_values("ratios", ("comparison", "ratio"), ratios))
 
-    table = Table(title="ratios")
-    table.add_column("comparison")
-    table.add_column("ratio", justify="right")
-    for name, value in results["ratios"].items():
-        table.add_row(name, f"{value}x")
-    console.print(table)
+
+def named_values(title: str, headings: tuple[str, str], values: dict[str, str]) -> "Table":
+    """A two-column table: a name on the left, its (right-aligned) value."""
+    from rich.table import Table
+
+    table = Table(title=title)
+    table.add_column(headings[0])
+    table.add_column(headings[1], justify="right")
+    for name, value in values.items():
+        table.add_row(name, value)
+    return table
 
 
 def run_rebuild_part() -> dict[str, Any]:

@@ -167,10 +167,15 @@ class ProjectionsAdmin(admin.ModelAdmin):
         messages.success(request, f"Rebuild of {', '.join(names)} queued; this page follows its progress.")
         return self.back()
 
-    def retry_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        if not request.user.has_perm("projections.change_parkedevent"):
+    @staticmethod
+    def parked_event(request: HttpRequest, pk: int, *, permission: str) -> ParkedEvent:
+        """The parked event a retry or skip acts on, if the staff member may act on parked events that way."""
+        if not request.user.has_perm(permission):
             raise PermissionDenied
-        parked = get_object_or_404(ParkedEvent, pk=pk)
+        return get_object_or_404(ParkedEvent, pk=pk)
+
+    def retry_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        parked = self.parked_event(request, pk, permission="projections.change_parkedevent")
         label = str(parked)
         try:
             replayed = parking.retry(parked.pk)
@@ -184,9 +189,7 @@ class ProjectionsAdmin(admin.ModelAdmin):
         return self.back()
 
     def skip_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        if not request.user.has_perm("projections.delete_parkedevent"):
-            raise PermissionDenied
-        parked = get_object_or_404(ParkedEvent, pk=pk)
+        parked = self.parked_event(request, pk, permission="projections.delete_parkedevent")
         label = str(parked)
         try:
             replayed = parking.skip(parked.pk)
