@@ -113,6 +113,12 @@ def database_gone(alias: str) -> Iterator[None]:
         connection.connect()
 
 
+@pytest.fixture
+def read_database_gone() -> Iterator[None]:
+    with database_gone("read"):
+        yield
+
+
 class WorkerProcess:
     def __init__(self, env: dict[str, str], *, beat: bool) -> None:
         self.process = subprocess.Popen(celery_worker_command("test", beat=beat), cwd=ROOT, env=env)

@@ -2,20 +2,12 @@
 
 import pytest
 
-from tests.conftest import database_gone
-
 pytestmark = pytest.mark.django_db(databases="__all__")
 
 
 def test_healthy(api):
     response = api.get("/healthz")
     assert (response.status_code, response.json()) == (200, {"status": "ok"})
-
-
-@pytest.fixture
-def read_database_gone():
-    with database_gone("read"):
-        yield
 
 
 @pytest.mark.django_db(transaction=True, databases="__all__")

@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from commands.models import Event
 from projections import runner
-from tests.config.test_health import read_database_gone  # noqa: F401  (a fixture)
 from tests.factories import make_product
 from tests.projections.broker import unreachable_broker
 
@@ -59,7 +58,7 @@ def test_not_ready_when_the_broker_does_not_answer(api):
 @pytest.mark.django_db(transaction=True, databases="__all__")
 def test_not_ready_and_names_the_database_when_the_read_database_does_not_answer(
     api,
-    read_database_gone,  # noqa: F811  (the fixture imported above)
+    read_database_gone,
 ):
     response = api.get("/readyz")
     assert response.status_code == 503

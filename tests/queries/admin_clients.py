@@ -37,3 +37,10 @@ def last_event(aggregate_id: Any = None) -> Event:
     if aggregate_id is not None:
         events = events.filter(aggregate_id=aggregate_id)
     return events.first()
+
+
+def assert_refused_by_form(response: HttpResponse, fields: set[str]) -> None:
+    """The form sent no command: the page comes back with errors on exactly `fields`, and the log is empty."""
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == fields  # type: ignore[attr-defined]
+    assert not Event.objects.exists()
