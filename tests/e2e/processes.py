@@ -90,3 +90,10 @@ class MakeTarget:
     def serving(self) -> bool:
         self.check_running()
         return request(f"{self.base}/healthz")[0] == 200
+
+
+def create_product(base: str, token: str, **product: Any) -> str:
+    """Send create-product over HTTP as an integrator would; the new product's id once it is accepted."""
+    status, body = request(f"{base}/api/v1/commands/create-product/", body=product, token=token)
+    assert status == 202, body
+    return body["aggregate_id"]

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT, wait_until
-from tests.e2e.processes import MakeTarget, alive, command_line, descendants, free_port, request
+from tests.e2e.processes import MakeTarget, alive, command_line, create_product, descendants, free_port, request
 
 pytestmark = pytest.mark.slow
 
@@ -77,13 +77,7 @@ def test_make_run_serves_the_demo_projects_commands_and_stops_all_its_processes_
     assert status == 200, body
     token = body["token"]
     sku = f"MAKE-RUN-{uuid.uuid4().hex[:8]}"
-    status, body = request(
-        f"{make_run.base}/api/v1/commands/create-product/",
-        body={"sku": sku, "name": "Enamel Camping Mug", "price": "12.50", "stock": 3},
-        token=token,
-    )
-    assert status == 202, body
-    product_id = body["aggregate_id"]
+    product_id = create_product(make_run.base, token, sku=sku, name="Enamel Camping Mug", price="12.50", stock=3)
 
     def listed() -> bool:
         make_run.check_running()

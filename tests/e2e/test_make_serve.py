@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from knox.models import AuthToken
 
 from tests.conftest import ROOT, subprocess_env, wait_until
-from tests.e2e.processes import MakeTarget, alive, command_line, descendants, free_port, request
+from tests.e2e.processes import MakeTarget, alive, command_line, create_product, descendants, free_port, request
 
 pytestmark = [pytest.mark.slow, pytest.mark.pipeline, pytest.mark.django_db(transaction=True, databases="__all__")]
 MAKE_VARIABLES = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")
@@ -73,16 +73,11 @@ def test_make_serve_runs_gunicorn_a_worker_and_one_beat_and_stops_cleanly(make_s
     assert status == 200 and "immutable" in headers.get("Cache-Control", ""), headers
 
     sku = f"SERVE-{uuid.uuid4().hex[:8]}"
-    status, body = request(
-        f"{make_serve.base}/api/v1/commands/create-product/",
-        body={"sku": sku, "name": "Production Mug", "price": "9.50", "stock": 2},
-        token=token,
-    )
-    assert status == 202, body
+    product_id = create_product(make_serve.base, token, sku=sku, name="Production Mug", price="9.50", stock=2)
 
     def projected() -> bool:
         make_serve.check_running()
-        status, page = request(f"{make_serve.base}/api/v1/products/{body['aggregate_id']}/")
+        status, page = request(f"{make_serve.base}/api/v1/products/{product_id}/")
         return status == 200 and page["sku"] == sku
 
     wait_until(projected, timeout=30, interval=0.2)

@@ -7,13 +7,7 @@ from commands.handlers import customers
 from commands.models import Customer, Event
 from projections import runner
 from tests.factories import context, make_customer, make_product, place_order
-from tests.queries.admin_clients import (
-    actor,
-    assert_refused_by_form,
-    last_event,
-    messages_of,
-    staff_client,
-)
+from tests.queries.admin_clients import actor, assert_refused_by_form, last_event, messages_of, staff_client
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 

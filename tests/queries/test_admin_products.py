@@ -11,13 +11,7 @@ from projections import runner
 from queries.admin import command_runner
 from tests.commands.command_api import write_state
 from tests.factories import context, make_product
-from tests.queries.admin_clients import (
-    actor,
-    assert_refused_by_form,
-    last_event,
-    messages_of,
-    staff_client,
-)
+from tests.queries.admin_clients import actor, assert_refused_by_form, last_event, messages_of, staff_client
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
