@@ -5,12 +5,11 @@ from decimal import Decimal
 import pytest
 from django.db import connections
 
-from commands.event_log import CommandContext
 from commands.handlers import products
 from projections import runner
 from queries.api.filters import ProductFilter
 from queries.models import ProductView
-from tests.factories import make_customer, make_product
+from tests.factories import context, make_customer, make_product
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -23,7 +22,7 @@ def skus(response) -> list[str]:
 def test_a_search_lists_the_best_match_first(api):
     make_product(sku="KET-1", name="Steel kettle", price="30.00")
     products.create_product(
-        context=CommandContext(command="test"),
+        context=context(),
         sku="TAB-1",
         name="Descaler tablets",
         description="Keeps a kettle clean.",
