@@ -1,7 +1,9 @@
 """A projection: a class whose methods, one per event it handles, each declared with `@handles(EventClass)`."""
 
+import zlib
 from collections.abc import Callable
 from typing import ClassVar, TypeVar
+from uuid import UUID
 
 from django.db import models
 
@@ -31,6 +33,11 @@ class Projection:
     handlers: ClassVar[dict[type[DomainEvent], str]] = {}
     handled_type_names: ClassVar[frozenset[str]] = frozenset()
     handles_every_event: ClassVar[bool] = False
+    # Segments (see projections/segments.py): this instance applies the aggregates of segment `segment` of
+    # `segments`, plus every event of a `broadcast_types` type (another aggregate's data it keeps a copy of).
+    broadcast_types: ClassVar[frozenset[str]] = frozenset()
+    segment: int = 0
+    segments: int = 1
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -49,6 +56,15 @@ class Projection:
         """Whether an event of this type changes this projection (the runner decodes only those)."""
         return self.handles_every_event or event_type in self.handled_type_names
 
+    def covers(self, aggregate_id: UUID | None, event_type: str) -> bool:
+        """Whether this segment applies the event: its own aggregate's, or one every segment applies."""
+        if self.segments == 1 or event_type in self.broadcast_types:
+            return True
+        return segment_of(aggregate_id, self.segments) == self.segment
+
+    def in_segment(self, aggregate_id: UUID) -> bool:
+        return self.segments == 1 or segment_of(aggregate_id, self.segments) == self.segment
+
     def apply(self, recorded: Recorded[DomainEvent]) -> None:
         method = self.handlers.get(type(recorded.event))
         if method is not None:
@@ -58,3 +74,10 @@ class Projection:
         """Empty every read model this projection owns (the start of a rebuild)."""
         for model in self.read_models:
             model._base_manager.using("read").all()._raw_delete("read")  # type: ignore[attr-defined]
+
+
+def segment_of(aggregate_id: UUID | None, count: int) -> int:
+    """The segment of an aggregate: a hash stable across processes (unlike `hash()`), so never reassigned."""
+    if aggregate_id is None or count == 1:
+        return 0
+    return zlib.crc32(aggregate_id.bytes) % count

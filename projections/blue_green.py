@@ -11,6 +11,8 @@ live runner back for that one transaction), applies the last events, drops the l
 into the live schema and sets the live checkpoint to the new generation's position, all in one transaction:
 readers see the old generation up to the commit and the complete new one after it, never an empty or partial
 one, and the read position never goes backwards. The old generation is dropped by that same commit.
+A segmented projection (segments.py) is rebuilt as one generation; the swap locks every segment's checkpoint
+and sets them all to the position it took over at.
 
 A rebuild killed midway leaves only its schema behind; the next rebuild drops it and starts again from 0, so
 nothing is applied twice. A session advisory lock keeps two rebuilds of one projection from running at once.
@@ -28,7 +30,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from commands.models import Event
-from projections import runner
+from projections import runner, segments
 from projections.base import Projection
 from projections.models import Checkpoint, ParkedEvent
 from projections.progress import head_position
@@ -51,7 +53,8 @@ def schema_of(projection: Projection) -> str:
 
 def rebuild(projection: Projection, *, progress: Callable[[int], None] | None = None) -> int:
     """Build a new generation from position 0 and swap it in once caught up; returns the position it took over at."""
-    runner.ensure_checkpoint(projection.name)
+    for name in segments.checkpoint_names(projection.name):
+        runner.ensure_checkpoint(name)
     connection = connections[READ_DB]
     if connection.vendor != "postgresql":
         return rebuild_in_place(projection, progress=progress)
@@ -64,7 +67,7 @@ def rebuild(projection: Projection, *, progress: Callable[[int], None] | None = 
             if len(batch) < size:
                 break  # close enough to the head: the rest goes into the swap's transaction
             with transaction.atomic(using=READ_DB), writing_to(connection, projection):
-                runner.apply_batch(projection, batch)
+                runner.apply_to_segments(projection, batch)
                 save_next_checkpoint(projection, batch[-1].position)
             position = batch[-1].position
             if progress:
@@ -92,8 +95,16 @@ def tables_of(projection: Projection) -> list[str]:
 
 def create_generation(connection: BaseDatabaseWrapper, projection: Projection) -> None:
     """An empty schema with a copy of each read-model table: columns, checks, keys and indexes under their names."""
-    schema = connection.ops.quote_name(schema_of(projection))
-    with transaction.atomic(using=READ_DB), connection.cursor() as cursor:
+    with transaction.atomic(using=READ_DB):
+        copy_tables(connection, projection, schema_of(projection))
+        Checkpoint.objects.filter(name=next_name(projection.name)).delete()
+        Checkpoint.objects.create(name=next_name(projection.name))
+
+
+def copy_tables(connection: BaseDatabaseWrapper, projection: Projection, name: str) -> None:
+    """Schema `name`, emptied, with a copy of each read-model table (also verify_projections' scratch schema)."""
+    schema = connection.ops.quote_name(name)
+    with connection.cursor() as cursor:
         cursor.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")  # a killed rebuild's leftovers
         cursor.execute(f"CREATE SCHEMA {schema}")
         for table in tables_of(projection):
@@ -115,17 +126,17 @@ def create_generation(connection: BaseDatabaseWrapper, projection: Projection) -
             for (definition,) in cursor.fetchall():
                 head, _, rest = definition.partition(" ON ")
                 cursor.execute(f"{head} ON {schema}.{quoted} {rest.split(' ', 1)[1]}")
-        Checkpoint.objects.filter(name=next_name(projection.name)).delete()
-        Checkpoint.objects.create(name=next_name(projection.name))
 
 
 @contextmanager
-def writing_to(connection: BaseDatabaseWrapper, projection: Projection) -> Iterator[None]:
+def writing_to(connection: BaseDatabaseWrapper, projection: Projection, schema: str | None = None) -> Iterator[None]:
     """Inside the caller's transaction: unqualified table names resolve to the new generation's schema first."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('search_path')")
         original = cursor.fetchone()[0]
-        cursor.execute("SELECT set_config('search_path', %s, true)", [f'"{schema_of(projection)}", {original}'])
+        cursor.execute(
+            "SELECT set_config('search_path', %s, true)", [f'"{schema or schema_of(projection)}", {original}']
+        )
     yield
     # Reached only without an error (a failing block's rollback undoes the setting): a test's outer transaction
     # would otherwise keep writing to the new generation.
@@ -147,14 +158,12 @@ def swap_in(
     held for at most a batch or so, however fast writers go.
     """
     with transaction.atomic(using=READ_DB):
-        checkpoint = None
-        while checkpoint is None:  # the live runner holds it for a batch at a time; a retry loop waits it out
-            checkpoint = runner.lock_checkpoint(projection.name)
+        checkpoints = [lock_live(name) for name in segments.checkpoint_names(projection.name)]
         head = head_position()
         with writing_to(connection, projection):
             while position < head and (batch := runner.events_after(position, settings.PROJECTION_REBUILD_BATCH_SIZE)):
                 batch = [event for event in batch if event.position <= head]
-                runner.apply_batch(projection, batch)
+                runner.apply_to_segments(projection, batch)
                 position = batch[-1].position
                 if progress:
                     progress(len(batch))
@@ -165,17 +174,31 @@ def swap_in(
                 cursor.execute(f"DROP TABLE {quoted}")
                 cursor.execute(f"ALTER TABLE {schema}.{quoted} SET SCHEMA {live_schema(connection)}")
             cursor.execute(f"DROP SCHEMA {schema}")
-        last = Event.objects.using(runner.EVENT_DB).filter(position=position).first()
-        checkpoint.position = position
-        checkpoint.last_event_at = last.occurred_at if last else None
-        checkpoint.failures = 0
-        checkpoint.failed_position = None
-        checkpoint.last_error = ""
-        checkpoint.rebuilt_at = timezone.now()
-        checkpoint.save()
-        ParkedEvent.objects.filter(projection=projection.name).delete()
+        for checkpoint in checkpoints:  # every segment takes over at the same position
+            took_over(checkpoint, position)
+        ParkedEvent.objects.filter(projection__in=segments.checkpoint_names(projection.name)).delete()
         Checkpoint.objects.filter(name=next_name(projection.name)).delete()
     return position
+
+
+def lock_live(name: str) -> Checkpoint:
+    """The live runner holds a checkpoint for a batch at a time; a retry loop waits it out."""
+    runner.ensure_checkpoint(name)
+    checkpoint = None
+    while checkpoint is None:
+        checkpoint = runner.lock_checkpoint(name)
+    return checkpoint
+
+
+def took_over(checkpoint: Checkpoint, position: int) -> None:
+    last = Event.objects.using(runner.EVENT_DB).filter(position=position).first()
+    checkpoint.position = position
+    checkpoint.last_event_at = last.occurred_at if last else None
+    checkpoint.failures = 0
+    checkpoint.failed_position = None
+    checkpoint.last_error = ""
+    checkpoint.rebuilt_at = timezone.now()
+    checkpoint.save()
 
 
 def live_schema(connection: BaseDatabaseWrapper) -> str:
@@ -187,15 +210,10 @@ def live_schema(connection: BaseDatabaseWrapper) -> str:
 def rebuild_in_place(projection: Projection, *, progress: Callable[[int], None] | None = None) -> int:
     """SQLite: replay into emptied tables in one transaction; readers see the old rows until it commits."""
     with transaction.atomic(using=READ_DB):
-        checkpoint = Checkpoint.objects.select_for_update().get(name=projection.name)
-        ParkedEvent.objects.filter(projection=projection.name).delete()
+        names = segments.checkpoint_names(projection.name)
+        checkpoints = list(Checkpoint.objects.select_for_update().filter(name__in=names))
+        ParkedEvent.objects.filter(projection__in=names).delete()
         position = runner.replay(projection, progress=progress)
-        last = Event.objects.using(runner.EVENT_DB).filter(position=position).first()
-        checkpoint.position = position
-        checkpoint.last_event_at = last.occurred_at if last else None
-        checkpoint.failures = 0
-        checkpoint.failed_position = None
-        checkpoint.last_error = ""
-        checkpoint.rebuilt_at = timezone.now()
-        checkpoint.save()
+        for checkpoint in checkpoints:
+            took_over(checkpoint, position)
         return position

@@ -18,27 +18,33 @@ from queries.models import OrderCustomer, OrderView
 class OrderDetailsProjection(Projection):
     name = "orders"
     read_models = (OrderView, OrderCustomer)
+    # Each segment keeps its own copy of the customers, as of its own position (see projections/segments.py).
+    broadcast_types = frozenset({CustomerRegistered.type_name(), CustomerDetailsUpdated.type_name()})
 
     @handles(CustomerRegistered)
     def customer_registered(self, recorded: Recorded[CustomerRegistered]) -> None:
         customer = recorded.event
-        OrderCustomer.objects.create(id=recorded.aggregate_id, name=customer.name, email=customer.email)
+        OrderCustomer.objects.create(
+            id=recorded.aggregate_id, segment=self.segment, name=customer.name, email=customer.email
+        )
 
     @handles(CustomerDetailsUpdated)
     def customer_details_updated(self, recorded: Recorded[CustomerDetailsUpdated]) -> None:
         changes = {key: value for key, value in recorded.event.changes.items() if key in {"name", "email"}}
         if not changes:
             return
-        OrderCustomer.objects.filter(pk=recorded.aggregate_id).update(**changes)
-        # The fan-out: every order document of this customer shows the new name and email.
-        OrderView.objects.filter(customer_id=recorded.aggregate_id).update(
-            **{f"customer_{key}": value for key, value in changes.items()}
-        )
+        OrderCustomer.objects.filter(id=recorded.aggregate_id, segment=self.segment).update(**changes)
+        # The fan-out: every order document of this customer (in this segment) shows the new name and email.
+        orders = OrderView.objects.filter(customer_id=recorded.aggregate_id)
+        if self.segments > 1:
+            mine = [pk for pk in orders.values_list("pk", flat=True) if self.in_segment(pk)]
+            orders = OrderView.objects.filter(pk__in=mine)
+        orders.update(**{f"customer_{key}": value for key, value in changes.items()})
 
     @handles(OrderPlaced)
     def order_placed(self, recorded: Recorded[OrderPlaced]) -> None:
         order = recorded.event
-        customer = OrderCustomer.objects.get(pk=order.customer_id)
+        customer = OrderCustomer.objects.get(id=order.customer_id, segment=self.segment)
         OrderView.objects.create(
             id=recorded.aggregate_id,
             status=OrderStatus.PENDING,

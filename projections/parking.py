@@ -11,9 +11,8 @@ import dataclasses
 from django.db import transaction
 
 from commands.models import Event
-from projections import runner
+from projections import runner, segments
 from projections.models import ParkedEvent
-from projections.registry import PROJECTIONS
 
 
 class ProjectionBusy(Exception):
@@ -66,7 +65,7 @@ def _replay(chain: list[ParkedEvent]) -> Replayed:
     """Apply the chain in order, each event in its own savepoint; the first that fails heads what is left."""
     if not chain:
         return Replayed(applied=0)
-    projection = PROJECTIONS[chain[0].projection]
+    projection = segments.units()[chain[0].projection]
     events = Event.objects.using(runner.EVENT_DB).in_bulk([each.position for each in chain])
     for applied, parked in enumerate(chain):
         try:

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from commands.log_head import published_head
 from commands.models import Event
+from projections import segments
 from projections.models import Checkpoint, ParkedEvent
 from projections.registry import PROJECTIONS
 
@@ -50,8 +51,11 @@ def head_position() -> int:
 
 
 def read_position(names: tuple[str, ...] | None = None) -> int:
-    """Every event up to this position is reflected in the named projections' read models (all, without names)."""
-    wanted = names or tuple(PROJECTIONS)
+    """Every event up to this position is reflected in the named projections' read models (all, without names).
+
+    The minimum over the checkpoints they depend on: one per projection, one per segment of a split one.
+    """
+    wanted = segments.expand(names)
     positions = dict(Checkpoint.objects.filter(name__in=wanted).values_list("name", "position"))
     return min((positions.get(name, 0) for name in wanted), default=0)
 
@@ -86,7 +90,7 @@ def has_reached(names: tuple[str, ...], wanted: int, timeout: float) -> bool:
 
 def held_aggregates(names: tuple[str, ...] | None = None, *, limit: int = HELD_SHOWN) -> list[str]:
     """Ids of aggregates held back in the named projections (at most `limit`): their read rows lag behind N."""
-    parked = ParkedEvent.objects.filter(projection__in=names or tuple(PROJECTIONS), aggregate_id__isnull=False)
+    parked = ParkedEvent.objects.filter(projection__in=segments.expand(names), aggregate_id__isnull=False)
     ids = parked.order_by("aggregate_id").values_list("aggregate_id", flat=True).distinct()[:limit]
     return [str(each) for each in ids]
 
@@ -107,10 +111,13 @@ class ProjectionStatus:
 def projection_statuses(*, now: datetime | None = None) -> list[ProjectionStatus]:
     now = now or timezone.now()
     head = head_position()
-    checkpoints = {checkpoint.name: checkpoint for checkpoint in Checkpoint.objects.filter(name__in=PROJECTIONS)}
+    checkpoints = {checkpoint.name: checkpoint for checkpoint in Checkpoint.objects.filter(name__in=segments.expand())}
     statuses = []
     for name in PROJECTIONS:
-        checkpoint = checkpoints.get(name) or Checkpoint(name=name)
+        # A split projection is as far as its slowest segment; its errors are those of the first segment with one.
+        units = [checkpoints.get(each) or Checkpoint(name=each) for each in segments.expand((name,))]
+        checkpoint = min(units, key=lambda each: each.position)
+        erring = next((each for each in units if each.last_error), checkpoint)
         # Counted rather than head - checkpoint: positions may have gaps (rolled-back appends).
         unapplied = Event.objects.using(EVENT_DB).filter(position__gt=checkpoint.position)
         oldest = unapplied.order_by("position").values_list("occurred_at", flat=True).first()
@@ -121,9 +128,9 @@ def projection_statuses(*, now: datetime | None = None) -> list[ProjectionStatus
                 head=head,
                 events_behind=unapplied.count() if oldest else 0,
                 seconds_behind=round(max((now - oldest).total_seconds(), 0.0), 3) if oldest else 0.0,
-                last_error=checkpoint.last_error,
-                last_error_at=checkpoint.last_error_at,
-                parked=ParkedEvent.objects.filter(projection=name).count(),
+                last_error=erring.last_error,
+                last_error_at=erring.last_error_at,
+                parked=ParkedEvent.objects.filter(projection__in=segments.expand((name,))).count(),
                 held_aggregates=held_aggregates((name,)),
             )
         )

@@ -13,14 +13,15 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from commands.models import Event
 from config.correlation import correlation_of
+from projections import segments
 from projections.base import Projection
 from projections.models import Checkpoint, ParkedEvent
 from projections.recorded import recorded
-from projections.registry import PROJECTIONS
 
 READ_DB = "read"
 EVENT_DB = "default"
@@ -39,12 +40,20 @@ class EventFailed(Exception):
 
 
 def ensure_checkpoint(name: str) -> None:
-    if not Checkpoint.objects.filter(name=name).exists():
-        try:
-            with transaction.atomic(using=READ_DB):
-                Checkpoint.objects.create(name=name)
-        except IntegrityError:
-            pass  # another runner created it first
+    """A new projection starts at 0. A segment's checkpoints are created together, where the projection's lowest
+    checkpoint of an earlier layout was (0 if none): one created later would skip its events (segments.py)."""
+    if Checkpoint.objects.filter(name=name).exists():
+        return
+    base = segments.projection_of(name)
+    layout = segments.checkpoint_names(base) if base != name or segments.segment_count(base) > 1 else [name]
+    earlier = Checkpoint.objects.filter(Q(name=base) | Q(name__startswith=base + segments.SEPARATOR))
+    start = min(earlier.exclude(name__in=layout).values_list("position", flat=True), default=0)
+    try:
+        with transaction.atomic(using=READ_DB):
+            missing = set(layout) - set(Checkpoint.objects.filter(name__in=layout).values_list("name", flat=True))
+            Checkpoint.objects.bulk_create([Checkpoint(name=each, position=start) for each in sorted(missing)])
+    except IntegrityError:
+        pass  # another runner created them first
 
 
 def events_after(position: int, limit: int) -> list[Event]:
@@ -57,12 +66,18 @@ def apply_batch(projection: Projection, events: list[Event], *, held: Collection
         if event.aggregate_id in held:
             hold(projection, event)
             continue
-        if not projection.wants(event.type):
+        if not projection.wants(event.type) or not projection.covers(event.aggregate_id, event.type):
             continue
         try:
             projection.apply(recorded(event))
         except Exception as error:
             raise EventFailed(event, index, error) from error
+
+
+def apply_to_segments(projection: Projection, events: list[Event]) -> None:
+    """A whole projection's replay: each segment applies its share (and the broadcast events) of the batch."""
+    for part in segments.parts(projection):
+        apply_batch(part, events)
 
 
 def held_aggregates(name: str) -> set[UUID]:
@@ -179,10 +194,10 @@ def run_projection(projection: Projection, *, batch_size: int | None = None) -> 
 
 
 def run_all() -> dict[str, int]:
-    """Run every projection; one that fails does not hold the others back (its failure is raised after)."""
+    """Run every projection (each segment); one that fails does not hold the others back (raised after)."""
     done: dict[str, int] = {}
     failures: list[EventFailed] = []
-    for name, projection in PROJECTIONS.items():
+    for name, projection in segments.units().items():
         try:
             done[name] = run_projection(projection)
         except EventFailed as failure:
@@ -197,8 +212,8 @@ def replay(projection: Projection, *, up_to: int | None = None, progress: Callab
     projection.clear()
     applied = 0
     last: Event | None = None
-    for batch in _batches(up_to):
-        apply_batch(projection, batch)
+    for batch in batches(up_to):
+        apply_to_segments(projection, batch)
         applied += len(batch)
         last = batch[-1]
         if progress:
@@ -206,7 +221,8 @@ def replay(projection: Projection, *, up_to: int | None = None, progress: Callab
     return last.position if last else 0
 
 
-def _batches(up_to: int | None, size: int = 2000) -> Iterator[list[Event]]:
+def batches(up_to: int | None, size: int = 2000) -> Iterator[list[Event]]:
+    """The log from position 0 (up to `up_to`) in batches of `size`."""
     position = 0
     while True:
         queryset = Event.objects.using(EVENT_DB).filter(position__gt=position)
@@ -228,23 +244,6 @@ def snapshot(projection: Projection) -> dict[str, dict[object, dict]]:
 
 def _fields(model: type) -> list[str]:
     return [field.attname for field in model._meta.concrete_fields]  # type: ignore[attr-defined]
-
-
-def verify(projection: Projection) -> list[str]:
-    """Differences between the live read models and a fresh replay up to the same position."""
-    ensure_checkpoint(projection.name)
-    with transaction.atomic(using=READ_DB):
-        checkpoint = Checkpoint.objects.select_for_update().get(name=projection.name)
-        live = snapshot(projection)
-        try:
-            replay(projection, up_to=checkpoint.position)
-            replayed = snapshot(projection)
-        except EventFailed as failure:
-            # Typically a parked event whose handler still fails: the live rows lack its effect.
-            return [f"replay fails at {failure.event}: {failure.error.strip().splitlines()[-1]}"]
-        finally:
-            transaction.set_rollback(True, using=READ_DB)  # a verification changes nothing
-    return describe_differences(live, replayed)
 
 
 def describe_differences(live: dict, replayed: dict) -> list[str]:

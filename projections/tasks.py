@@ -1,8 +1,9 @@
 """Celery tasks: one task per projection, fanned out by the wake-up after commits and by the periodic catch-up.
 
-Each projection is its own task under its own checkpoint lock, so N workers work on N projections at once and
-a slow projection holds back only itself. The wake-up sent by a command is one message (`project_events`);
-the worker that takes it fans it out, so a command pays for one broker call whatever the number of projections.
+Each projection, or each segment of a split one (segments.py: `orders/0`, `orders/1`), is its own task under
+its own checkpoint lock, so N workers work on N of them at once and a slow one holds back only itself.
+The wake-up sent by a command is one message (`project_events`); the worker that takes it fans it out, so a
+command pays for one broker call whatever the number of projections.
 A projection whose task is already queued and not started is not queued again (a flag in the cache, cleared
 when the task starts): under a stream of commits the queue holds at most one waiting task per projection.
 The catch-up always queues, so a flag left behind by a lost message costs at most one catch-up interval.
@@ -16,7 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from commands.models import Event
-from projections import blue_green, runner
+from projections import blue_green, runner, segments
 from projections.progress import RebuildProgress
 from projections.registry import PROJECTIONS
 
@@ -35,7 +36,7 @@ def project(self: Any, name: str, *, retry: bool = True) -> dict[str, int]:
     """Bring one projection up to the head of the log. Safe to deliver twice or run concurrently."""
     _forget_queued(name)  # from here on, a new commit needs a new task: this one may have read the log already
     try:
-        return {name: runner.run_projection(PROJECTIONS[name])}
+        return {name: runner.run_projection(segments.units()[name])}
     except runner.EventFailed as failure:
         if retry:
             raise
@@ -67,9 +68,9 @@ def _forget_queued(name: str) -> None:
 
 
 def fan_out(*, retry: bool, expires: float | None = None, always: bool = False) -> list[str]:
-    """Queue one `project` task per projection not already waiting in the queue; returns the names queued."""
+    """Queue one `project` task per projection (per segment) not already waiting; returns the names queued."""
     queued = []
-    for name in PROJECTIONS:
+    for name in segments.units():
         if always or _mark_queued(name):
             project.apply_async(args=[name], kwargs={"retry": retry}, expires=expires)
             queued.append(name)

@@ -113,9 +113,15 @@ class OrderView(models.Model):
 
 
 class OrderCustomer(models.Model):
-    """The orders projection's own copy of each customer's current name and email (for the fan-out)."""
+    """The orders projection's own copy of each customer's current name and email (for the fan-out).
 
-    id = models.UUIDField(primary_key=True)
+    One copy per segment of the orders projection (projections/segments.py): each is as of its own segment's
+    checkpoint. Segment 0 is the only one when the projection is not split.
+    """
+
+    pk = models.CompositePrimaryKey("segment", "id")
+    segment = models.SmallIntegerField(db_default=0)
+    id = models.UUIDField()
     name = models.CharField(max_length=200)
     email = models.CharField(max_length=254)
 

@@ -1,6 +1,5 @@
 """What the admin says about a command it sent (refused, or saved and maybe not shown yet), and the wait for it."""
 
-
 from django.conf import settings
 
 from commands.errors import AggregateNotFound, CommandError, CommandRejected, InvalidReference, VersionConflict

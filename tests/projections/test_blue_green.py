@@ -11,7 +11,7 @@ from django.db import connections
 from rest_framework.test import APIClient
 
 from commands.handlers import orders
-from projections import blue_green, progress, runner
+from projections import blue_green, progress, runner, verification
 from projections.models import Checkpoint
 from projections.progress import head_position
 from projections.registry import PROJECTIONS
@@ -87,7 +87,7 @@ def test_the_live_generation_is_served_and_projected_while_the_new_one_fills_the
     assert Checkpoint.objects.get(name="catalog").position == position
     assert not Checkpoint.objects.filter(name="catalog~next").exists() and schemas() == set()
     assert indexes("queries_productview") == index_names_before  # same names: later migrations still apply
-    assert runner.verify(catalog) == []
+    assert verification.verify(catalog) == []
 
 
 def test_rebuild_equals_live_for_every_projection():
@@ -156,7 +156,7 @@ def test_a_rebuild_killed_midway_leaves_the_live_generation_alone_and_the_next_o
 
     assert schemas() == set()
     assert read_side_snapshot()["rows"] == live["rows"]
-    assert runner.verify(PROJECTIONS["orders"]) == []
+    assert verification.verify(PROJECTIONS["orders"]) == []
 
 
 @pytest.mark.slow
@@ -202,6 +202,7 @@ def test_under_writers_a_reader_never_sees_an_older_order_and_min_position_waits
     threads = [threading.Thread(target=write), threading.Thread(target=read)]
     for thread in threads:
         thread.start()
+
     def one_more_read_per_batch(applied: int) -> None:
         """Interleave: each batch of the new generation waits for another answer to the reader."""
         if connections["read"].in_atomic_block:
@@ -224,4 +225,4 @@ def test_under_writers_a_reader_never_sees_an_older_order_and_min_position_waits
     assert seen_versions == sorted(seen_versions) and seen_versions[-1] > 1  # never older; it moved meanwhile
     wait_until(lambda: progress.read_position() >= head_position(), timeout=60)
     for projection in PROJECTIONS.values():
-        assert runner.verify(projection) == [], projection.name
+        assert verification.verify(projection) == [], projection.name

@@ -4,7 +4,7 @@ import pytest
 
 from commands.handlers import products
 from commands.models import Event
-from projections import blue_green, progress, runner, tasks
+from projections import blue_green, progress, runner, tasks, verification
 from projections.catalog import CatalogProjection
 from projections.models import Checkpoint, ParkedEvent
 from projections.registry import PROJECTIONS
@@ -90,17 +90,17 @@ def test_an_event_failing_max_attempts_times_is_parked_and_the_projection_goes_o
     assert ProductView.objects.get(pk=poisoned_history["first"]).stock == 5  # the parked event's effect is missing
 
     # While the handler is still broken, verify says the replay fails; once fixed, that the rows differ.
-    (difference,) = runner.verify(catalog)
+    (difference,) = verification.verify(catalog)
     assert difference.startswith(f"replay fails at {Event.objects.get(pk=parked.position)}: ")
     assert difference.endswith("HandlerBug: the handler has a bug")
     poisoned_history["monkeypatch"].undo()
-    assert runner.verify(catalog) == [
+    assert verification.verify(catalog) == [
         f"queries.ProductView {poisoned_history['first']}: differs in stock, updated_at, version"
     ]
     blue_green.rebuild(catalog)  # the repair: replays the parked event too, and forgets it
     assert ProductView.objects.get(pk=poisoned_history["first"]).stock == 8
     assert not ParkedEvent.objects.exists()
-    assert runner.verify(catalog) == []
+    assert verification.verify(catalog) == []
 
 
 def test_a_failing_projection_does_not_hold_back_the_others(poisoned_history):

@@ -21,7 +21,7 @@ from commands.events import DomainEvent
 from commands.handlers import customers, orders, products
 from commands.models import Customer, Event, Order, Product
 from commands.signals import events_recorded
-from projections import progress, runner
+from projections import progress, runner, verification
 from projections.base import Projection
 from projections.recorded import Recorded
 from projections.registry import PROJECTIONS
@@ -182,7 +182,7 @@ def test_every_event_is_applied_exactly_once_in_order_under_concurrent_writers(d
     assert set(progress.read_position((name,)) for name in PROJECTIONS) == {positions[-1]}
     for name, projection in PROJECTIONS.items():
         if name != recorder.name:
-            assert runner.verify(projection) == [], name  # the read models equal a replay, too
+            assert verification.verify(projection) == [], name  # the read models equal a replay, too
 
 
 def test_without_the_append_lock_the_same_torture_skips_events(delays_inside_transactions, recorder, monkeypatch):

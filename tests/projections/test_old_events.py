@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from commands.handlers import orders
 from commands.models import Event
-from projections import runner
+from projections import runner, verification
 from projections.registry import PROJECTIONS
 from queries.models import OrderView, ProductView
 from tests.factories import context, make_customer, make_product
@@ -68,7 +68,7 @@ def test_a_pre_address_order_placed_projects_rebuilds_and_verifies(staff_api):
     call_command("verify_projections")  # raises CommandError on any difference
 
     assert read_side_snapshot() == live
-    assert {name: runner.verify(projection) for name, projection in PROJECTIONS.items()} == {
+    assert {name: verification.verify(projection) for name, projection in PROJECTIONS.items()} == {
         name: [] for name in PROJECTIONS
     }
     assert OrderView.objects.get(pk=new_order).delivery_address == ADDRESS

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from commands.errors import CommandError
 from commands.handlers import customers, orders, products
 from commands.models import Event
-from projections import blue_green, runner
+from projections import blue_green, runner, verification
 from projections.registry import PROJECTIONS
 from queries.models import ProductView
 from tests.factories import context, make_customer, make_product, place_order
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db(databases="__all__")
 
 
 def verify_all() -> dict[str, list[str]]:
-    return {name: runner.verify(projection) for name, projection in PROJECTIONS.items()}
+    return {name: verification.verify(projection) for name, projection in PROJECTIONS.items()}
 
 
 def rebuild_all() -> None:
@@ -67,7 +67,7 @@ def test_verify_notices_a_tampered_row_and_rebuild_repairs_it():
     live = read_side_snapshot()
     ProductView.objects.filter(pk=history["kettle"]).update(stock=999)
 
-    assert runner.verify(PROJECTIONS["catalog"]) == [f"queries.ProductView {history['kettle']}: differs in stock"]
+    assert verification.verify(PROJECTIONS["catalog"]) == [f"queries.ProductView {history['kettle']}: differs in stock"]
     blue_green.rebuild(PROJECTIONS["catalog"])
     assert read_side_snapshot() == live
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from projections import runner
+from projections import verification
 from projections.registry import PROJECTIONS
 
 
@@ -18,7 +18,7 @@ class Command(BaseCommand):
         limit = options["limit"]
         failed = []
         for name, projection in PROJECTIONS.items():
-            differences = runner.verify(projection)
+            differences = verification.verify(projection)
             if not differences:
                 self.stdout.write(self.style.SUCCESS(f"{name}: equals a fresh replay"))
                 continue
