@@ -7,6 +7,7 @@ would otherwise be lost until the next periodic catch-up. During a rebuild it gi
 """
 
 import logging
+import time
 import traceback
 from collections.abc import Callable, Collection, Iterator
 from uuid import UUID
@@ -68,6 +69,8 @@ def apply_batch(projection: Projection, events: list[Event], *, held: Collection
             continue
         if not projection.wants(event.type) or not projection.covers(event.aggregate_id, event.type):
             continue
+        if settings.PROJECTION_FAULT_DELAY_SECONDS:
+            time.sleep(settings.PROJECTION_FAULT_DELAY_SECONDS)  # the fault hook of the SIGKILL-mid-batch test
         try:
             projection.apply(recorded(event))
         except Exception as error:

@@ -20,6 +20,14 @@ READ_POSITION_WAIT_SECONDS = float(os.environ.get("READ_POSITION_WAIT_SECONDS", 
 # After an admin command: how long to wait for the projections before redirecting to the read-model page.
 ADMIN_READ_WAIT_SECONDS = float(os.environ.get("ADMIN_READ_WAIT_SECONDS", "2"))
 PROJECTION_BATCH_SIZE = int(os.environ.get("PROJECTION_BATCH_SIZE", "500"))
+# Split a projection into N segments by aggregate (projections/segments.py), e.g. "orders=2"; unset: 1 each.
+PROJECTION_SEGMENTS = {
+    name.strip(): int(count)
+    for name, _, count in (each.partition("=") for each in os.environ.get("PROJECTION_SEGMENTS", "").split(","))
+    if name.strip()
+}
+# Test fault hook only (the SIGKILL-mid-batch test): each applied event takes this long. Never set in production.
+PROJECTION_FAULT_DELAY_SECONDS = float(os.environ.get("PROJECTION_FAULT_DELAY_SECONDS", "0"))
 # How many events a rebuild replays per transaction into the new generation (blue/green, projections/blue_green.py).
 PROJECTION_REBUILD_BATCH_SIZE = int(os.environ.get("PROJECTION_REBUILD_BATCH_SIZE", "2000"))
 # /readyz answers 503 while a projection is more events, or its oldest unapplied event more seconds, behind.

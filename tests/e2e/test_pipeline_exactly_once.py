@@ -1,5 +1,7 @@
 """Exactly-once and in parallel with real processes: two celery workers, one task and one lock per projection."""
 
+import os
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -9,7 +11,7 @@ from django.db import connections, transaction
 
 from commands.handlers import products
 from projections import blue_green, progress, runner
-from projections.models import ParkedEvent
+from projections.models import Checkpoint, ParkedEvent
 from projections.registry import PROJECTIONS
 from projections.tasks import project, project_events
 from queries.models import ProductView
@@ -110,3 +112,62 @@ def test_a_stuck_projection_holds_back_only_itself_while_the_other_worker_goes_o
     finally:
         for worker in workers:
             worker.stop()
+
+
+@pytest.fixture
+def segmented(settings) -> dict[str, str]:
+    """The orders projection in two segments, in this process and in the workers."""
+    settings.PROJECTION_SEGMENTS = {"orders": 2}
+    return {"PROJECTION_SEGMENTS": "orders=2"}
+
+
+@pytest.mark.slow
+def test_two_workers_on_segmented_orders_apply_every_event_exactly_once(segmented):
+    workers = start_two_workers(PROJECTION_BATCH_SIZE="2", **segmented)
+    try:
+        for _ in range(3):
+            mixed_history()
+            for name in ("orders/0", "orders/1"):
+                project.apply_async(args=[name])  # duplicate deliveries of each segment's task
+        head = progress.head_position()
+        wait_until(lambda: progress.read_position() >= head, timeout=60)
+        assert all(worker.process.poll() is None for worker in workers)
+    finally:
+        for worker in workers:
+            worker.stop()
+    assert_single_run(head)
+
+
+def assert_single_run(head: int) -> None:
+    """Every checkpoint (every segment) at the head, nothing parked, and the rows a single replay gives."""
+    assert set(Checkpoint.objects.exclude(name__endswith="~next").values_list("position", flat=True)) == {head}
+    assert not ParkedEvent.objects.exists()
+    live = read_side_snapshot()
+    for projection in PROJECTIONS.values():
+        blue_green.rebuild(projection)
+    assert read_side_snapshot() == live
+
+
+@pytest.mark.slow
+def test_a_worker_killed_in_the_middle_of_a_segment_batch_converges_with_nothing_applied_twice(segmented):
+    # Each applied event takes 20 ms in the first worker (the fault hook): a batch of 40 lasts most of a second.
+    slow = segmented | {"PROJECTION_BATCH_SIZE": "40", "PROJECTION_FAULT_DELAY_SECONDS": "0.02"}
+    purge_wake_ups()
+    worker = WorkerProcess(subprocess_env() | slow | {"PROJECTION_CATCHUP_SECONDS": "1"}, beat=True)
+    try:
+        for _ in range(3):
+            mixed_history()
+        head = progress.head_position()
+        first = lambda: Checkpoint.objects.filter(name__in=("orders/0", "orders/1"), position__gt=0).exists()  # noqa: E731
+        wait_until(first, timeout=60, interval=0.01)  # a segment committed a batch; its next one is under way
+        os.kill(worker.process.pid, signal.SIGKILL)
+        worker.process.wait()
+    finally:
+        worker.stop()
+    assert progress.read_position(("orders",)) < head  # killed midway
+    restarted = WorkerProcess(subprocess_env() | segmented | {"PROJECTION_CATCHUP_SECONDS": "1"}, beat=True)
+    try:
+        wait_until(lambda: progress.read_position() >= head, timeout=60)
+    finally:
+        restarted.stop()
+    assert_single_run(head)
