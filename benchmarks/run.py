@@ -3,6 +3,7 @@
     make bench                              # full scale: 100k customers, 10k products, 1M orders
     make bench BENCH_ARGS="--scale small"   # 1k / 100 / 10k, a few minutes
     make bench BENCH_ARGS="--part rebuild"  # only the projection rebuild throughput
+    make bench BENCH_ARGS="--part catchup --catchup-events 200000"  # order backlog: 1 vs 2 workers
 
 Each part creates its own databases (benchh_write, benchh_read) on the servers of DATABASE_URL and
 READ_DATABASE_URL, and drops them at the end. The HTTP part writes benchmarks/results/<scale>.json and
@@ -26,10 +27,11 @@ REBUILD_RESULTS = ROOT / "results.json"
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=sorted(SCALES), default="full")
-    parser.add_argument("--part", choices=("all", "http", "rebuild"), default="all")
+    parser.add_argument("--part", choices=("all", "http", "rebuild", "catchup"), default="all")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of every row (default 3)")
     parser.add_argument("--seconds", type=float, default=None, help="per wrk run (default 10 full, 5 otherwise)")
     parser.add_argument("--profile-seconds", type=float, default=10, help="py-spy per profiled row; 0: none")
+    parser.add_argument("--catchup-events", type=int, default=20_000, help="order backlog of the catchup part")
     parser.add_argument("--seed-nice", type=int, default=19, help="nice value while seeding (default 19)")
     return parser.parse_args()
 
@@ -85,6 +87,16 @@ def rebuild() -> None:
     print(f"written to {REBUILD_RESULTS}", file=sys.stderr)
 
 
+def catchup(options: argparse.Namespace) -> None:
+    from benchmarks.catchup import run_catchup_part
+
+    results = with_databases(lambda: run_catchup_part(options.catchup_events))
+    path = ROOT / "results" / "catchup.json"
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps(results, indent=2))
+    print(f"written to {path}", file=sys.stderr)
+
+
 def main() -> None:
     options = arguments()
     os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
@@ -92,6 +104,8 @@ def main() -> None:
         http(options)
     if options.part in ("all", "rebuild"):
         rebuild()
+    if options.part in ("all", "catchup"):
+        catchup(options)
 
 
 if __name__ == "__main__":
