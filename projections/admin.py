@@ -15,7 +15,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from projections import parking, progress, runner, tasks
+from projections import parking, progress, runner, segments, tasks
 from projections.models import Checkpoint, ParkedEvent
 from projections.progress import ProjectionStatus, projection_statuses, short_error
 from projections.registry import PROJECTIONS
@@ -58,8 +58,9 @@ def staff_id(request: HttpRequest) -> int:
 
 
 def log_rebuild_requested(user_id: int, name: str) -> None:
-    runner.ensure_checkpoint(name)
-    checkpoint = Checkpoint.objects.get(name=name)
+    first = segments.checkpoint_names(name)[0]  # a split projection's request is logged on its first segment
+    runner.ensure_checkpoint(first)
+    checkpoint = Checkpoint.objects.get(name=first)
     LogEntry.objects.log_actions(user_id, [checkpoint], CHANGE, REBUILD_REQUESTED, single_object=True)
 
 
@@ -70,13 +71,17 @@ def rebuild_states() -> dict[str, RebuildState]:
     states = {}
     for name in PROJECTIONS:
         entry = (
-            LogEntry.objects.filter(content_type=content_type, object_id=name, change_message=REBUILD_REQUESTED)
+            LogEntry.objects.filter(
+                content_type=content_type,
+                object_id=segments.checkpoint_names(name)[0],
+                change_message=REBUILD_REQUESTED,
+            )
             .select_related("user")
             .order_by("-action_time")
             .first()
         )
         if entry is not None:
-            taken_over = rebuilt_at.get(name)
+            taken_over = rebuilt_at.get(segments.checkpoint_names(name)[0])
             finished = taken_over is not None and taken_over >= entry.action_time
             replayed = None if finished else progress.rebuild_progress(name)
             states[name] = RebuildState(entry.action_time, entry.user.get_username(), finished, replayed)

@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache
 
 from commands.models import Event
-from projections import blue_green, progress, runner, tasks
+from projections import blue_green, progress, runner, segments, tasks
 from projections.models import Checkpoint
 from projections.registry import PROJECTIONS
 from tests.projections.broker import purge_wake_ups, queued_wake_ups
@@ -44,7 +44,9 @@ def test_the_task_delivered_twice_changes_nothing_the_second_time():
 
 
 @pytest.mark.django_db(transaction=True, databases="__all__")
-def test_concurrent_runners_apply_each_event_exactly_once(settings):
+@pytest.mark.parametrize("split", [pytest.param({}, id="unsplit"), pytest.param({"orders": 2}, id="orders-in-2")])
+def test_concurrent_runners_apply_each_event_exactly_once(settings, split):
+    settings.PROJECTION_SEGMENTS = split  # split: each segment is a unit of its own (projections/segments.py)
     settings.PROJECTION_BATCH_SIZE = 3  # many small batches, so the runners really take turns
     for _ in range(3):
         mixed_history()
@@ -52,7 +54,7 @@ def test_concurrent_runners_apply_each_event_exactly_once(settings):
 
     applied = in_threads(*[runner.run_all] * 4)
 
-    for name in PROJECTIONS:
+    for name in segments.units():
         assert sum(each[name] for each in applied) == events, name  # no event applied by two runners
     assert sum(1 for each in applied if each["event_feed"]) > 1  # the work was shared, not done by one
     assert set(Checkpoint.objects.values_list("position", flat=True)) == {progress.head_position()}

@@ -28,17 +28,12 @@ def order_documents() -> dict:
     return runner.snapshot(PROJECTIONS["orders"])["queries.OrderView"]
 
 
-@pytest.mark.django_db(transaction=True, databases="__all__")
-def test_two_segments_apply_every_event_exactly_once_and_give_the_documents_of_one_projection(two_segments):
-    two_segments.PROJECTION_BATCH_SIZE = 3  # many small batches, so the runners really take turns
+@pytest.mark.django_db(databases="__all__")
+def test_two_segments_give_the_order_documents_of_one_unsplit_projection(two_segments):
     for _ in range(3):
         mixed_history()
-    events = Event.objects.count()
 
-    applied = in_threads(*[runner.run_all] * 4)
-
-    for name in ("orders/0", "orders/1"):
-        assert sum(each[name] for each in applied) == events, name  # each segment read every event once
+    assert set(runner.run_all()) == {"catalog", "customers", "orders/0", "orders/1", "event_feed"}
     assert "orders" not in Checkpoint.objects.values_list("name", flat=True)
     documents = order_documents()
     assert {segments.segment_of(uuid.UUID(str(pk)), 2) for pk in documents} == {0, 1}  # both segments hold orders
