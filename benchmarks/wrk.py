@@ -1,6 +1,7 @@
 """One bounded wrk run: a Lua script rotates over the given paths (or bodies) and prints its summary as JSON."""
 
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -67,9 +68,14 @@ def lua_strings(values: tuple[str, ...]) -> str:
 
 
 def wrk_binary() -> str:
+    """wrk on PATH; as root on Debian it is installed here, so `make bench` works on a fresh machine."""
     found = shutil.which("wrk")
+    if not found and os.geteuid() == 0 and shutil.which("apt-get"):
+        print("make bench: wrk is missing, installing the Debian package (apt-get install -y wrk)", flush=True)
+        subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "wrk"], check=False)
+        found = shutil.which("wrk")
     if not found:
-        raise SystemExit("make bench drives the app with wrk: apt-get install wrk (Debian package `wrk`)")
+        raise SystemExit("make bench drives the app with wrk; install it: sudo apt-get install -y wrk")
     return found
 
 
