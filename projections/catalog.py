@@ -1,7 +1,6 @@
 """Catalog: one row per product with its current stock and the units sold."""
 
 from django.conf import settings
-from django.db.models import F
 
 from commands.events import (
     OrderCancelled,
@@ -14,6 +13,7 @@ from commands.events import (
 )
 from projections.base import Projection, handles
 from projections.recorded import Recorded
+from projections.rows import assign, rows
 from queries.models import ProductView
 
 
@@ -24,24 +24,26 @@ class CatalogProjection(Projection):
     @handles(ProductCreated)
     def product_created(self, recorded: Recorded[ProductCreated]) -> None:
         product = recorded.event
-        ProductView.objects.create(
-            id=recorded.aggregate_id,
-            sku=product.sku,
-            name=product.name,
-            description=product.description,
-            price=product.price,
-            currency=settings.SHOP_CURRENCY,
-            stock=product.stock,
-            image=product.image,
-            created_at=recorded.occurred_at,
-            updated_at=recorded.occurred_at,
-            version=recorded.aggregate_version,
+        rows().create(
+            ProductView(
+                id=recorded.aggregate_id,
+                sku=product.sku,
+                name=product.name,
+                description=product.description,
+                price=product.price,
+                currency=settings.SHOP_CURRENCY,
+                stock=product.stock,
+                image=product.image,
+                created_at=recorded.occurred_at,
+                updated_at=recorded.occurred_at,
+                version=recorded.aggregate_version,
+            )
         )
 
     def _touch(self, recorded: Recorded, **changes: object) -> None:
-        ProductView.objects.filter(pk=recorded.aggregate_id).update(
-            updated_at=recorded.occurred_at, version=recorded.aggregate_version, **changes
-        )
+        product = rows().change(ProductView, recorded.aggregate_id)
+        if product is not None:
+            assign(product, updated_at=recorded.occurred_at, version=recorded.aggregate_version, **changes)
 
     @handles(ProductUpdated)
     def product_updated(self, recorded: Recorded[ProductUpdated]) -> None:
@@ -59,26 +61,21 @@ class CatalogProjection(Projection):
     def order_placed(self, recorded: Recorded[OrderPlaced]) -> None:
         # Orders move stock without bumping the product's version: only catalog commands do that.
         for line in recorded.event.lines:
-            ProductView.objects.filter(pk=line["product_id"]).update(
-                stock=F("stock") - line["quantity"],
-                units_sold=F("units_sold") + line["quantity"],
-                updated_at=recorded.occurred_at,
-            )
+            self._move_stock(recorded, line["product_id"], -line["quantity"])
 
     @handles(OrderCancelled)
     def order_cancelled(self, recorded: Recorded[OrderCancelled]) -> None:
         for line in recorded.event.lines:
-            ProductView.objects.filter(pk=line["product_id"]).update(
-                stock=F("stock") + line["quantity"],
-                units_sold=F("units_sold") - line["quantity"],
-                updated_at=recorded.occurred_at,
-            )
+            self._move_stock(recorded, line["product_id"], line["quantity"])
 
     @handles(OrderLineRemoved)
     def order_line_removed(self, recorded: Recorded[OrderLineRemoved]) -> None:
-        removed = recorded.event
-        ProductView.objects.filter(pk=removed.product_id).update(
-            stock=F("stock") + removed.quantity,
-            units_sold=F("units_sold") - removed.quantity,
-            updated_at=recorded.occurred_at,
-        )
+        self._move_stock(recorded, recorded.event.product_id, recorded.event.quantity)
+
+    def _move_stock(self, recorded: Recorded, product_id: object, units: int) -> None:
+        """`units` back into stock (negative: sold); a product the catalog does not know is left alone."""
+        product = rows().change(ProductView, product_id)
+        if product is not None:
+            product.stock += units
+            product.units_sold -= units
+            product.updated_at = recorded.occurred_at

@@ -2,12 +2,11 @@
 
 from decimal import Decimal
 
-from django.db.models import F
-
 from commands.events import CustomerDetailsUpdated, CustomerRegistered, OrderCancelled, OrderPaid, OrderPlaced
 from commands.models import OrderStatus
 from projections.base import Projection, handles
 from projections.recorded import Recorded
+from projections.rows import assign, rows
 from queries.models import CustomerView
 
 
@@ -18,40 +17,42 @@ class CustomerSummaryProjection(Projection):
     @handles(CustomerRegistered)
     def customer_registered(self, recorded: Recorded[CustomerRegistered]) -> None:
         customer = recorded.event
-        CustomerView.objects.create(
-            id=recorded.aggregate_id,
-            user_id=customer.user_id,
-            email=customer.email,
-            name=customer.name,
-            phone=customer.phone,
-            address=customer.address,
-            created_at=recorded.occurred_at,
-            updated_at=recorded.occurred_at,
-            version=recorded.aggregate_version,
+        rows().create(
+            CustomerView(
+                id=recorded.aggregate_id,
+                user_id=customer.user_id,
+                email=customer.email,
+                name=customer.name,
+                phone=customer.phone,
+                address=customer.address,
+                created_at=recorded.occurred_at,
+                updated_at=recorded.occurred_at,
+                version=recorded.aggregate_version,
+            )
         )
 
     @handles(CustomerDetailsUpdated)
     def customer_details_updated(self, recorded: Recorded[CustomerDetailsUpdated]) -> None:
-        CustomerView.objects.filter(pk=recorded.aggregate_id).update(
-            updated_at=recorded.occurred_at, version=recorded.aggregate_version, **recorded.event.changes
-        )
+        if customer := rows().change(CustomerView, recorded.aggregate_id):
+            assign(
+                customer, updated_at=recorded.occurred_at, version=recorded.aggregate_version, **recorded.event.changes
+            )
 
     @handles(OrderPlaced)
     def order_placed(self, recorded: Recorded[OrderPlaced]) -> None:
-        CustomerView.objects.filter(pk=recorded.event.customer_id).update(
-            orders_count=F("orders_count") + 1, last_order_at=recorded.occurred_at
-        )
+        if customer := rows().change(CustomerView, recorded.event.customer_id):
+            customer.orders_count += 1
+            customer.last_order_at = recorded.occurred_at
 
     @handles(OrderPaid)
     def order_paid(self, recorded: Recorded[OrderPaid]) -> None:
-        CustomerView.objects.filter(pk=recorded.event.customer_id).update(
-            total_spent=F("total_spent") + recorded.event.amount
-        )
+        if customer := rows().change(CustomerView, recorded.event.customer_id):
+            customer.total_spent += recorded.event.amount
 
     @handles(OrderCancelled)
     def order_cancelled(self, recorded: Recorded[OrderCancelled]) -> None:
         cancelled = recorded.event
         refund = cancelled.total if cancelled.previous_status == OrderStatus.PAID else Decimal(0)
-        CustomerView.objects.filter(pk=cancelled.customer_id).update(
-            orders_count=F("orders_count") - 1, total_spent=F("total_spent") - refund
-        )
+        if customer := rows().change(CustomerView, cancelled.customer_id):
+            customer.orders_count -= 1
+            customer.total_spent -= refund

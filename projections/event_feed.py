@@ -3,6 +3,7 @@
 from commands.events import DomainEvent
 from projections.base import Projection
 from projections.recorded import Recorded
+from projections.rows import rows
 from queries.models import EventRecord
 
 
@@ -13,13 +14,15 @@ class EventFeedProjection(Projection):
 
     def apply(self, recorded: Recorded[DomainEvent]) -> None:
         """Every event is copied the same way, as stored, so one method stands for all of them."""
-        EventRecord.objects.create(
-            position=recorded.position,
-            type=recorded.type,
-            aggregate_type=recorded.aggregate_type,
-            aggregate_id=recorded.aggregate_id,
-            aggregate_version=recorded.aggregate_version,
-            occurred_at=recorded.occurred_at,
-            payload=recorded.payload,
-            metadata=recorded.metadata,
+        rows().create(
+            EventRecord(
+                position=recorded.position,
+                type=recorded.type,
+                aggregate_type=recorded.aggregate_type,
+                aggregate_id=recorded.aggregate_id,
+                aggregate_version=recorded.aggregate_version,
+                occurred_at=recorded.occurred_at,
+                payload=recorded.payload,
+                metadata=recorded.metadata,
+            )
         )

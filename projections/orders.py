@@ -1,5 +1,9 @@
 """Order details: the whole order document, with its customer's current name and email."""
 
+from uuid import UUID
+
+from django.db.models import OuterRef, Subquery
+
 from commands.events import (
     CustomerDetailsUpdated,
     CustomerRegistered,
@@ -10,8 +14,9 @@ from commands.events import (
     OrderShipped,
 )
 from commands.models import OrderStatus
-from projections.base import Projection, handles
+from projections.base import Projection, handles, segment_of
 from projections.recorded import Recorded
+from projections.rows import assign, rows
 from queries.models import OrderCustomer, OrderView
 
 
@@ -24,8 +29,8 @@ class OrderDetailsProjection(Projection):
     @handles(CustomerRegistered)
     def customer_registered(self, recorded: Recorded[CustomerRegistered]) -> None:
         customer = recorded.event
-        OrderCustomer.objects.create(
-            id=recorded.aggregate_id, segment=self.segment, name=customer.name, email=customer.email
+        rows().create(
+            OrderCustomer(id=recorded.aggregate_id, segment=self.segment, name=customer.name, email=customer.email)
         )
 
     @handles(CustomerDetailsUpdated)
@@ -33,38 +38,37 @@ class OrderDetailsProjection(Projection):
         changes = {key: value for key, value in recorded.event.changes.items() if key in {"name", "email"}}
         if not changes:
             return
-        OrderCustomer.objects.filter(id=recorded.aggregate_id, segment=self.segment).update(**changes)
-        # The fan-out: every order document of this customer (in this segment) shows the new name and email.
-        orders = OrderView.objects.filter(customer_id=recorded.aggregate_id)
-        if self.segments > 1:
-            mine = [pk for pk in orders.values_list("pk", flat=True) if self.in_segment(pk)]
-            orders = OrderView.objects.filter(pk__in=mine)
-        orders.update(**{f"customer_{key}": value for key, value in changes.items()})
+        if customer := rows().change(OrderCustomer, (self.segment, recorded.aggregate_id)):
+            assign(customer, **changes)
+            # The fan-out: every order document of this customer (in this segment) shows the new name and email,
+            # set-based.
+            rows().later(show_current_customers, (self.segment, self.segments, recorded.aggregate_id))
 
     @handles(OrderPlaced)
     def order_placed(self, recorded: Recorded[OrderPlaced]) -> None:
         order = recorded.event
-        customer = OrderCustomer.objects.get(id=order.customer_id, segment=self.segment)
-        OrderView.objects.create(
-            id=recorded.aggregate_id,
-            status=OrderStatus.PENDING,
-            customer_id=order.customer_id,
-            customer_name=customer.name,
-            customer_email=customer.email,
-            lines=order_document_lines(order),
-            item_count=sum(line["quantity"] for line in order.lines),
-            total=order.total,
-            currency=order.currency,
-            delivery_address=order.delivery_address,
-            created_at=recorded.occurred_at,
-            updated_at=recorded.occurred_at,
-            version=recorded.aggregate_version,
+        customer = rows().require(OrderCustomer, (self.segment, order.customer_id))
+        rows().create(
+            OrderView(
+                id=recorded.aggregate_id,
+                status=OrderStatus.PENDING,
+                customer_id=order.customer_id,
+                customer_name=customer.name,
+                customer_email=customer.email,
+                lines=order_document_lines(order),
+                item_count=sum(line["quantity"] for line in order.lines),
+                total=order.total,
+                currency=order.currency,
+                delivery_address=order.delivery_address,
+                created_at=recorded.occurred_at,
+                updated_at=recorded.occurred_at,
+                version=recorded.aggregate_version,
+            )
         )
 
     def _set_status(self, recorded: Recorded, status: OrderStatus, **changes: object) -> None:
-        OrderView.objects.filter(pk=recorded.aggregate_id).update(
-            status=status, updated_at=recorded.occurred_at, version=recorded.aggregate_version, **changes
-        )
+        if order := rows().change(OrderView, recorded.aggregate_id):
+            assign(order, status=status, updated_at=recorded.occurred_at, version=recorded.aggregate_version, **changes)
 
     @handles(OrderPaid)
     def order_paid(self, recorded: Recorded[OrderPaid]) -> None:
@@ -80,14 +84,32 @@ class OrderDetailsProjection(Projection):
 
     @handles(OrderLineRemoved)
     def order_line_removed(self, recorded: Recorded[OrderLineRemoved]) -> None:
-        order = OrderView.objects.get(pk=recorded.aggregate_id)
+        order = rows().require(OrderView, recorded.aggregate_id)
+        rows().change(OrderView, order.pk)
         removed = str(recorded.event.product_id)
         order.lines = [line for line in order.lines if line["product_id"] != removed]
         order.item_count = sum(line["quantity"] for line in order.lines)
         order.total = recorded.event.total
         order.updated_at = recorded.occurred_at
         order.version = recorded.aggregate_version
-        order.save(update_fields=["lines", "item_count", "total", "updated_at", "version"])
+
+
+def show_current_customers(renamed: set[tuple[int, int, UUID]]) -> None:
+    """One UPDATE … FROM per segment for the batch: these customers' order documents (of that segment only)
+    take their current name and email from that segment's copy of the customer."""
+    by_segment: dict[tuple[int, int], set[UUID]] = {}
+    for segment, count, customer_id in renamed:
+        by_segment.setdefault((segment, count), set()).add(customer_id)
+    for (segment, count), customer_ids in by_segment.items():
+        orders = OrderView.objects.filter(customer_id__in=customer_ids)
+        if count > 1:  # the segment hash is not computed in SQL: pick this segment's order ids here
+            mine = [pk for pk in orders.values_list("pk", flat=True) if segment_of(pk, count) == segment]
+            orders = OrderView.objects.filter(pk__in=mine)
+        customer = OrderCustomer.objects.filter(segment=segment, id=OuterRef("customer_id"))
+        orders.update(
+            customer_name=Subquery(customer.values("name")[:1]),
+            customer_email=Subquery(customer.values("email")[:1]),
+        )
 
 
 def order_document_lines(order: OrderPlaced) -> list[dict[str, object]]:

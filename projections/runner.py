@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection, Iterator
 from uuid import UUID
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, connections, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -23,6 +23,7 @@ from projections import segments
 from projections.base import Projection
 from projections.models import Checkpoint, ParkedEvent
 from projections.recorded import recorded
+from projections.rows import keys_of, unit_of_work
 
 READ_DB = "read"
 EVENT_DB = "default"
@@ -61,9 +62,35 @@ def events_after(position: int, limit: int) -> list[Event]:
     return list(Event.objects.using(EVENT_DB).filter(position__gt=position).order_by("position")[:limit])
 
 
-def apply_batch(projection: Projection, events: list[Event], *, held: Collection[UUID] = ()) -> None:
-    """Apply the events in order; one of an aggregate in `held` is parked behind that aggregate's parked event."""
+def apply_batch(
+    projection: Projection, events: list[Event], *, held: Collection[UUID] = (), per_event: bool = False
+) -> None:
+    """Apply the events in order (set-based: projections/rows.py); one of an aggregate in `held` is parked behind
+    that aggregate's parked event. A batch whose writes fail is applied again event by event, to name the event."""
+    if per_event:
+        _apply_each(projection, events, held)
+        return
+    try:
+        with transaction.atomic(using=READ_DB):  # a savepoint: a failed flush leaves the transaction usable
+            with unit_of_work(_keys(projection, events)) as work:
+                _fold(projection, events, held, offset=0)
+            work.flush()
+    except DatabaseError:
+        _apply_each(projection, events, held)
+
+
+def _apply_each(projection: Projection, events: list[Event], held: Collection[UUID]) -> None:
     for index, event in enumerate(events):
+        with unit_of_work(_keys(projection, [event])) as work:
+            _fold(projection, [event], held, offset=index)
+        try:
+            work.flush()
+        except DatabaseError as error:
+            raise EventFailed(event, index, error) from error
+
+
+def _fold(projection: Projection, events: list[Event], held: Collection[UUID], *, offset: int) -> None:
+    for index, event in enumerate(events, start=offset):
         if event.aggregate_id in held:
             hold(projection, event)
             continue
@@ -81,6 +108,14 @@ def apply_to_segments(projection: Projection, events: list[Event]) -> None:
     """A whole projection's replay: each segment applies its share (and the broadcast events) of the batch."""
     for part in segments.parts(projection):
         apply_batch(part, events)
+
+
+def _keys(projection: Projection, events: list[Event]) -> set[UUID]:
+    """The ids the events this segment applies name: the rows its unit of work loads up front (rows.py)."""
+    applied = [
+        each for each in events if projection.wants(each.type) and projection.covers(each.aggregate_id, each.type)
+    ]
+    return {key for event in applied for key in keys_of(event.aggregate_id, event.payload)}
 
 
 def held_aggregates(name: str) -> set[UUID]:
