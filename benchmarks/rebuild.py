@@ -111,4 +111,8 @@ def run_rebuild_part() -> dict[str, Any]:
     )
     results["ratios"] = ratios(results)
     print_tables(results)
+    from benchmarks.replay import measure_replay, print_replay
+
+    results["replay"] = measure_replay()
+    print_replay(results["replay"])
     return results

@@ -51,8 +51,11 @@ def schema_of(projection: Projection) -> str:
     return f"rebuild_{projection.name}"
 
 
-def rebuild(projection: Projection, *, progress: Callable[[int], None] | None = None) -> int:
-    """Build a new generation from position 0 and swap it in once caught up; returns the position it took over at."""
+def rebuild(projection: Projection, *, progress: Callable[[int], None] | None = None, per_event: bool = False) -> int:
+    """Build a new generation from position 0 and swap it in once caught up; returns the position it took over at.
+
+    `per_event` applies every event with its own writes (the baseline `make bench` measures beside the batch path).
+    """
     for name in segments.checkpoint_names(projection.name):
         runner.ensure_checkpoint(name)
     connection = connections[READ_DB]
@@ -67,12 +70,12 @@ def rebuild(projection: Projection, *, progress: Callable[[int], None] | None = 
             if len(batch) < size:
                 break  # close enough to the head: the rest goes into the swap's transaction
             with transaction.atomic(using=READ_DB), writing_to(connection, projection):
-                runner.apply_to_segments(projection, batch)
+                runner.apply_to_segments(projection, batch, per_event=per_event)
                 save_next_checkpoint(projection, batch[-1].position)
             position = batch[-1].position
             if progress:
                 progress(len(batch))
-        return swap_in(connection, projection, position, progress=progress)
+        return swap_in(connection, projection, position, progress=progress, per_event=per_event)
 
 
 @contextmanager
@@ -149,7 +152,12 @@ def save_next_checkpoint(projection: Projection, position: int) -> None:
 
 
 def swap_in(
-    connection: BaseDatabaseWrapper, projection: Projection, position: int, *, progress: Callable[[int], None] | None
+    connection: BaseDatabaseWrapper,
+    projection: Projection,
+    position: int,
+    *,
+    progress: Callable[[int], None] | None,
+    per_event: bool = False,
 ) -> int:
     """Catch the new generation up to the head under the live lock, then make it the live one in the same commit.
 
@@ -163,7 +171,7 @@ def swap_in(
         with writing_to(connection, projection):
             while position < head and (batch := runner.events_after(position, settings.PROJECTION_REBUILD_BATCH_SIZE)):
                 batch = [event for event in batch if event.position <= head]
-                runner.apply_to_segments(projection, batch)
+                runner.apply_to_segments(projection, batch, per_event=per_event)
                 position = batch[-1].position
                 if progress:
                     progress(len(batch))

@@ -104,10 +104,10 @@ def _fold(projection: Projection, events: list[Event], held: Collection[UUID], *
             raise EventFailed(event, index, error) from error
 
 
-def apply_to_segments(projection: Projection, events: list[Event]) -> None:
+def apply_to_segments(projection: Projection, events: list[Event], *, per_event: bool = False) -> None:
     """A whole projection's replay: each segment applies its share (and the broadcast events) of the batch."""
     for part in segments.parts(projection):
-        apply_batch(part, events)
+        apply_batch(part, events, per_event=per_event)
 
 
 def _keys(projection: Projection, events: list[Event]) -> set[UUID]:

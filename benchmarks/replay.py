@@ -1,0 +1,79 @@
+"""(d) Blue/green rebuild of every projection over a mixed shop history: the set-based batch path beside the
+per-event one (the same handlers, each event written on its own), in the same run, on the same log.
+
+Sizes: BENCH_REPLAY_ORDERS (default 10000 orders, about 30k events with their products and customers; 350000
+gives about 1M), BENCH_REPLAY_PER_EVENT (default 1: also time the per-event path; 0 skips it at large scales).
+"""
+
+import os
+import sys
+import time
+from typing import Any
+
+from benchmarks.shop_plan import Scale
+
+
+def replay_scale() -> Scale:
+    orders = int(os.environ.get("BENCH_REPLAY_ORDERS", 10_000))
+    return Scale("replay", customers=max(orders // 10, 10), products=max(orders // 100, 5), orders=orders)
+
+
+def timed_rebuilds(*, per_event: bool) -> dict[str, dict[str, float]]:
+    from projections import blue_green
+    from projections.registry import PROJECTIONS
+
+    rows = {}
+    for name, projection in PROJECTIONS.items():
+        started = time.perf_counter()
+        head = blue_green.rebuild(projection, per_event=per_event)  # the bench log starts at position 1
+        rows[name] = {"events": head, "seconds": round(time.perf_counter() - started, 3)}
+    total = sum(row["seconds"] for row in rows.values())
+    events = max(row["events"] for row in rows.values())
+    rows["all projections"] = {"events": events, "seconds": round(total, 3)}
+    for row in rows.values():
+        row["events_per_second"] = round(row["events"] / row["seconds"]) if row["seconds"] else 0
+    return rows
+
+
+def measure_replay() -> dict[str, Any]:
+    from django.core.management import call_command
+
+    from benchmarks.shop_seed import seed_shop
+    from projections import runner
+    from projections.registry import PROJECTIONS
+
+    for alias in ("default", "read"):
+        call_command("migrate", database=alias, verbosity=0)
+    scale = replay_scale()
+    print(f"seeding a mixed history of {scale.orders:,} orders …", file=sys.stderr)
+    seeded = seed_shop(scale)
+    results: dict[str, Any] = {"events": seeded.events, "load": os.getloadavg()}
+    print(f"rebuilding every projection over {seeded.events:,} events, set-based …", file=sys.stderr)
+    results["set-based"] = timed_rebuilds(per_event=False)
+    if os.environ.get("BENCH_REPLAY_PER_EVENT", "1") != "0":
+        print("… and per event …", file=sys.stderr)
+        results["per-event"] = timed_rebuilds(per_event=True)
+        fast, slow = (results[path]["all projections"]["events_per_second"] for path in ("set-based", "per-event"))
+        results["ratio"] = round(fast / slow, 1) if slow else None
+    results["verify_differences"] = sum(len(runner.verify(projection)) for projection in PROJECTIONS.values())
+    return results
+
+
+def print_replay(results: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    paths = [path for path in ("set-based", "per-event") if path in results]
+    table = Table(title=f"(d) blue/green rebuild over a mixed history of {results['events']:,} events")
+    table.add_column("projection")
+    for path in paths:
+        table.add_column(f"{path} s", justify="right")
+        table.add_column(f"{path} events/s", justify="right")
+    for name in results["set-based"]:
+        cells = []
+        for path in paths:
+            row = results[path][name]
+            cells += [f"{row['seconds']:.2f}", f"{row['events_per_second']:,}"]
+        table.add_row(name, *cells)
+    Console().print(table)
+    print(f"set-based vs per-event: {results.get('ratio')}x; load average {results['load']}", file=sys.stderr)
