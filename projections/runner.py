@@ -1,5 +1,8 @@
 """Apply the event log to each projection: in position order, exactly once, one runner at a time.
 
+A batch is applied set-based (projections/rows.py: the handlers fold over the rows the batch touches, which are
+then written in bulk); a batch whose writes fail is applied again event by event to name the event to park.
+
 A batch's read-model writes and its checkpoint commit in one read-DB transaction, under a row lock
 on the checkpoint. A second runner waits briefly for that lock (a batch takes milliseconds) rather than
 leaving at once: the holder may already have looked for new events, and the wake-up that arrived meanwhile
