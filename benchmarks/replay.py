@@ -39,7 +39,7 @@ def measure_replay() -> dict[str, Any]:
     from django.core.management import call_command
 
     from benchmarks.shop_seed import seed_shop
-    from projections import runner
+    from projections import verification
     from projections.registry import PROJECTIONS
 
     for alias in ("default", "read"):
@@ -55,7 +55,7 @@ def measure_replay() -> dict[str, Any]:
         results["per-event"] = timed_rebuilds(per_event=True)
         fast, slow = (results[path]["all projections"]["events_per_second"] for path in ("set-based", "per-event"))
         results["ratio"] = round(fast / slow, 1) if slow else None
-    results["verify_differences"] = sum(len(runner.verify(projection)) for projection in PROJECTIONS.values())
+    results["verify_differences"] = sum(len(verification.verify(projection)) for projection in PROJECTIONS.values())
     return results
 
 

@@ -10,7 +10,7 @@ from django.db.models import Sum
 
 from benchmarks.shop_plan import Scale
 from benchmarks.shop_seed import seed_shop
-from projections import runner
+from projections import verification
 from projections.models import Checkpoint
 from projections.registry import PROJECTIONS
 from projections.tasks import rebuild
@@ -62,4 +62,4 @@ def test_a_worker_killed_mid_rebuild_of_100k_events_leaves_live_alone_and_the_ne
     assert read_side_snapshot()["rows"]["orders"] == live
     assert OrderView.objects.aggregate(items=Sum("item_count"))["items"] == items
     assert Checkpoint.objects.get(name="orders").position == seeded.head
-    assert runner.verify(orders) == []
+    assert verification.verify(orders) == []

@@ -4,7 +4,7 @@ and a batch that fails only when written still finds and parks its poison event.
 import pytest
 
 from commands.handlers import customers
-from projections import blue_green, runner
+from projections import blue_green, runner, verification
 from projections.models import ParkedEvent
 from projections.registry import PROJECTIONS
 from queries.models import OrderView, ProductView
@@ -45,7 +45,7 @@ def test_a_rename_in_the_same_batch_as_orders_reaches_every_order_document():
 
     names = dict(OrderView.objects.filter(pk__in=[earlier, later]).values_list("pk", "customer_name"))
     assert names == {earlier: "Ann C.", later: "Ann C."}
-    assert runner.verify(PROJECTIONS["orders"]) == []
+    assert verification.verify(PROJECTIONS["orders"]) == []
 
 
 def test_a_batch_that_fails_only_when_written_parks_the_event_that_broke_it():
