@@ -4,10 +4,10 @@ and a batch that fails only when written still finds and parks its poison event.
 import pytest
 
 from commands.handlers import customers
-from projections import blue_green, runner, verification
+from projections import blue_green, runner, segments, verification
 from projections.models import ParkedEvent
 from projections.registry import PROJECTIONS
-from queries.models import OrderView, ProductView
+from queries.models import OrderCustomer, OrderView, ProductView
 from tests.factories import context, make_customer, make_product, place_order
 from tests.projections.history import mixed_history, read_side_snapshot
 
@@ -32,19 +32,27 @@ def test_a_set_based_rebuild_equals_a_per_event_one_and_the_live_rows():
     assert read_side_snapshot() == per_event == live
 
 
-def test_a_rename_in_the_same_batch_as_orders_reaches_every_order_document():
+@pytest.mark.parametrize("count", [1, 2])
+def test_a_rename_in_the_same_batch_as_orders_reaches_every_order_document(settings, count):
+    """Split in two, each segment renames its own copy of the customer and only its own order documents."""
+    settings.PROJECTION_SEGMENTS = {"orders": count}
     kettle = make_product(stock=50)
     ann = make_customer(name="Ann")
-    earlier = place_order(ann, (kettle, 1)).aggregate_id
+    earlier = [place_order(ann, (kettle, 1)).aggregate_id]
+    while len({segments.segment_of(pk, 2) for pk in earlier}) < 2:  # Ann has an order in each of two segments
+        earlier.append(place_order(ann, (kettle, 1)).aggregate_id)
     runner.run_all()
     customers.update_customer_details(context=context("update-customer-details"), customer_id=ann, name="Ann B.")
     later = place_order(ann, (kettle, 2)).aggregate_id  # placed after the rename, in the same batch
     customers.update_customer_details(context=context("update-customer-details"), customer_id=ann, name="Ann C.")
 
-    runner.run_projection(PROJECTIONS["orders"])  # one batch: both renames and the new order
+    for part in segments.parts(PROJECTIONS["orders"]):
+        runner.run_projection(part)  # one batch each: both renames and the new order
 
-    names = dict(OrderView.objects.filter(pk__in=[earlier, later]).values_list("pk", "customer_name"))
-    assert names == {earlier: "Ann C.", later: "Ann C."}
+    names = dict(OrderView.objects.filter(pk__in=[*earlier, later]).values_list("pk", "customer_name"))
+    assert names == dict.fromkeys([*earlier, later], "Ann C.")
+    copies = OrderCustomer.objects.filter(id=ann).values_list("segment", "name")
+    assert sorted(copies) == [(segment, "Ann C.") for segment in range(count)]
     assert verification.verify(PROJECTIONS["orders"]) == []
 
 
