@@ -98,12 +98,12 @@ class Rows:
         for model, new in self._new.items():
             model._base_manager.using(READ_DB).bulk_create(list(new.values()))
         for model, changed in self._changed.items():
-            keys = model._meta.pk_fields
-            fields = [field.name for field in model._meta.concrete_fields if field not in keys]
+            key_fields = model._meta.pk_fields
+            fields = [field.name for field in model._meta.concrete_fields if field not in key_fields]
             model._base_manager.using(READ_DB).bulk_create(
                 list(changed.values()),
                 update_conflicts=True,
-                unique_fields=[field.name for field in keys],
+                unique_fields=[field.name for field in key_fields],
                 update_fields=fields,
             )
         for follow_up, keys in self._follow_ups.items():
