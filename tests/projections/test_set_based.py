@@ -19,7 +19,9 @@ def rebuild_all(*, per_event: bool) -> None:
         blue_green.rebuild(projection, per_event=per_event)
 
 
-def test_a_set_based_rebuild_equals_a_per_event_one_and_the_live_rows():
+@pytest.mark.parametrize("count", [1, 2])
+def test_a_set_based_rebuild_equals_a_per_event_one_and_the_live_rows(settings, count):
+    settings.PROJECTION_SEGMENTS = {"orders": count}
     mixed_history(between=runner.run_all)
     runner.run_all()
     live = read_side_snapshot()
