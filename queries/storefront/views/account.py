@@ -79,6 +79,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 class LoginView(auth_views.LoginView):
     form_class = EmailLoginForm
     template_name = "storefront/account/login.html"
+    extra_context = {"page_title": gettext_lazy("Log in")}
     redirect_authenticated_user = True
     next_page = "storefront:catalog"
 
@@ -101,6 +102,7 @@ class LogoutView(auth_views.LogoutView):
 class PasswordChangeView(auth_views.PasswordChangeView):
     form_class = StorefrontPasswordChangeForm  # also ends the customer's API tokens
     template_name = "storefront/account/password_change.html"
+    extra_context = {"page_title": gettext_lazy("Change password")}
     success_url = reverse_lazy("storefront:account")
 
     def form_valid(self, form: Any) -> HttpResponse:
@@ -119,6 +121,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     form_class = ResetRequestForm
     template_name = "storefront/account/password_reset.html"
+    extra_context = {"page_title": gettext_lazy("Reset your password")}
     subject_template_name = "storefront/account/password_reset_subject.txt"
     email_template_name = "storefront/account/password_reset_email.txt"
     success_url = reverse_lazy("storefront:password-reset-sent")
@@ -138,6 +141,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 class PasswordResetSentView(auth_views.PasswordResetDoneView):
     template_name = "storefront/account/password_reset_sent.html"
+    extra_context = {"page_title": gettext_lazy("Check your email")}
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return {**super().get_context_data(**kwargs), "valid_for": reset_link_lifetime()}
@@ -159,6 +163,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "storefront/account/password_reset_complete.html"
+    extra_context = {"page_title": gettext_lazy("Password set")}
 
 
 @login_required
@@ -168,7 +173,7 @@ def account(request: HttpRequest) -> HttpResponse:
     if customer is None:
         if signup_in_progress(request):
             return processing(request)
-        return render(request, "storefront/account/no_customer.html", status=404)
+        return render(request, "storefront/account/no_customer.html", {"page_title": _("Your account")}, status=404)
     form = AccountDetailsForm(request.POST or None, initial=AccountDetailsForm.initial_for(customer))
     if request.method == "POST" and form.is_valid():
         changes = form.changes_from(customer)
