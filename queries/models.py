@@ -9,6 +9,9 @@ from queries.search import CUSTOMER_SEARCH, PRODUCT_SEARCH
 
 
 class ProductView(models.Model):
+    # What a product is to both its readers, the API and the staff admin, in their order; each adds its own.
+    OFFER_FIELDS = ("id", "sku", "name", "description", "price", "currency", "stock")
+
     id = models.UUIDField(primary_key=True)
     sku = models.CharField(max_length=64, unique=True)
     name = models.CharField(max_length=200)

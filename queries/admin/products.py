@@ -52,13 +52,7 @@ class ProductViewAdmin(ReadModelAdmin):
     # Only indexed columns: sorting a million rows by anything else is a full sort per page load.
     sortable_by = ("sku", "name", "price", "units_sold", "created_at")
     fields = (
-        "id",
-        "sku",
-        "name",
-        "description",
-        "price",
-        "currency",
-        "stock",
+        *ProductView.OFFER_FIELDS,
         "units_sold",
         "deleted",
         "image",

@@ -33,13 +33,7 @@ class ProductSerializer(ReadModelSerializer):
     class Meta:
         model = ProductView
         fields = [
-            "id",
-            "sku",
-            "name",
-            "description",
-            "price",
-            "currency",
-            "stock",
+            *ProductView.OFFER_FIELDS,
             "in_stock",
             "units_sold",
             "created_at",
