@@ -51,6 +51,7 @@ class ReadConsistencyMixin:
 
     projections: ClassVar[tuple[str, ...]]
     served_position: int | None = None
+    held: list[str] | None = None
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
@@ -63,6 +64,8 @@ class ReadConsistencyMixin:
             raise BeyondLogHead(beyond.wanted, beyond.position, beyond.head) from beyond
         except progress.NotYetProjected as late:
             raise NotYetProjected(late.wanted, late.position) from late
+        # After the position: with nothing held then, every event up to it is in the rows (queries.response_cache).
+        self.held = progress.held_aggregates(self.projections)
 
     def handle_exception(self, exc: Exception) -> Response:
         response = super().handle_exception(exc)  # type: ignore[misc]
@@ -78,7 +81,8 @@ class ReadConsistencyMixin:
         response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
         position = self.served_position if self.served_position is not None else read_position(self.projections)
         response["X-Read-Position"] = str(position)
-        if held := progress.held_aggregates(self.projections):
+        held = self.held if self.held is not None else progress.held_aggregates(self.projections)
+        if held:
             # Sequenced parking: these aggregates' rows may lag behind the read position until a retry.
             response["X-Held-Aggregates"] = ",".join(held)
         return response

@@ -10,7 +10,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import permissions, viewsets
 from rest_framework.request import Request
 
-from queries.api.consistency import ReadConsistencyMixin
+from queries.api.caching import CachedReadsMixin, ConditionalReadsMixin
 from queries.api.filters import (
     CustomerFilter,
     EventFilter,
@@ -30,7 +30,7 @@ def may_view_every_row(request: Request, model: type[Model]) -> bool:
     return bool(request.user.is_authenticated and request.user.has_perm(f"{model._meta.app_label}.{codename}"))
 
 
-class ReadOnlyViewSet(ReadConsistencyMixin, viewsets.ReadOnlyModelViewSet):
+class ReadOnlyViewSet(ConditionalReadsMixin, viewsets.ReadOnlyModelViewSet):
     schema = ReadModelSchema()
     filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
     pagination_class = ReadModelPagination
@@ -44,10 +44,11 @@ class MayViewEveryRow(permissions.BasePermission):
         return queryset is not None and may_view_every_row(request, queryset.model)
 
 
-class ProductViewSet(ReadOnlyViewSet):
-    """The catalog: products that are not deleted."""
+class ProductViewSet(CachedReadsMixin, ReadOnlyViewSet):
+    """The catalog: products that are not deleted; anonymous answers cached at the read position."""
 
     projections = ("catalog",)
+    etag_actions = ("list", "retrieve")
     queryset = ProductView.objects.filter(deleted=False)
     serializer_class = ProductSerializer
     filterset_class = ProductFilter
@@ -87,6 +88,7 @@ class OrderViewSet(OwnRecordsViewSet):
     """Order documents with their lines and the customer's current name and email."""
 
     projections = ("orders",)
+    etag_actions = ("retrieve",)
     queryset = OrderView.objects.all()
     serializer_class = OrderSerializer
     filterset_class = OrderFilter

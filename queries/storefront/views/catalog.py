@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from queries.response_cache import cached_page
 from queries.storefront.forms import AddToCartForm, CatalogFilterForm
 from queries.storefront.read_your_writes import reads_own_writes
 from queries.storefront.selectors import catalog_page, product_or_404
@@ -13,6 +14,7 @@ from queries.storefront.selectors import catalog_page, product_or_404
 
 @require_GET
 @reads_own_writes("catalog")
+@cached_page("catalog")
 def catalog(request: HttpRequest) -> HttpResponse:
     form = CatalogFilterForm(request.GET)
     filters = form.cleaned_data if form.is_valid() else {}

@@ -1,0 +1,83 @@
+"""Anonymous reads answered from the cache, under a key that holds the read position they were computed at.
+
+Why the position makes this exact: everything up to read position N is in the read models, and nothing
+else changes them, so an answer computed at N is the answer at N. A new event moves the position, so the
+next read looks under a new key; nothing is ever invalidated and a stale entry can never be found. That
+also makes a per-process local memory cache (no Redis) safe: it needs no cross-process invalidation.
+
+Two things move rows without moving the position, and both bypass the cache:
+- sequenced parking: while a projection holds an aggregate's events, its row lags behind the position and
+  catches up when the parked event is retried; the held check comes after the position is read, so with
+  none held every event up to that position is in the rows the answer is computed from;
+- a user's own view of the data (cookies, messages, permissions): only anonymous requests are cached.
+Entries expire after `RESPONSE_CACHE_SECONDS` (0 turns the cache off), which bounds memory and the one
+case the position cannot see: a rebuild that replays the same positions with changed projection code.
+"""
+
+import functools
+import hashlib
+import re
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.middleware.csrf import get_token
+from django.utils.translation import get_language
+
+from projections.progress import held_aggregates, read_position
+
+KEY_PREFIX = "response-cache:"
+# A page's CSRF tokens belong to one visitor: the cached copy holds a marker, each answer gets its own token.
+CSRF_FIELD = re.compile(r'(name="csrfmiddlewaretoken" value=")[A-Za-z0-9]+(")')
+CSRF_MARKER = "csrf0token0placeholder"
+
+
+def cache_seconds() -> int:
+    return int(getattr(settings, "RESPONSE_CACHE_SECONDS", 0))
+
+
+def normalised_query(query: QueryDict) -> str:
+    """The same parameters in any order (and any percent-encoding) are the same answer."""
+    return urlencode(sorted((name, value) for name, values in query.lists() for value in values))
+
+
+def response_key(kind: str, request: HttpRequest, position: int, path: str) -> str:
+    """The host is in it because answers carry absolute URLs (pagination links, image URLs)."""
+    parts = (kind, request.scheme or "", request.get_host(), path, get_language() or "", str(position))
+    return KEY_PREFIX + hashlib.blake2b("\n".join(parts).encode(), digest_size=20).hexdigest()
+
+
+def may_cache(request: HttpRequest) -> bool:
+    return cache_seconds() > 0 and request.method == "GET" and not request.user.is_authenticated
+
+
+def cached_page(*projections: str) -> Callable:
+    """Cache a storefront page for anonymous visitors at the named projections' read position and language."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not may_cache(request) or len(messages.get_messages(request)):
+                return view(request, *args, **kwargs)
+            position = read_position(projections)
+            if held_aggregates(projections, limit=1):
+                return view(request, *args, **kwargs)
+            # The full path as sent: the page embeds it (the language form's "next").
+            key = response_key("page", request, position, request.get_full_path())
+            hit = cache.get(key)
+            if hit is not None:
+                content = hit["content"].replace(CSRF_MARKER, get_token(request))
+                return HttpResponse(content, content_type=hit["content_type"])
+            response = view(request, *args, **kwargs)
+            if response.status_code == 200 and not response.streaming:
+                content = CSRF_FIELD.sub(rf"\g<1>{CSRF_MARKER}\g<2>", response.content.decode(response.charset))
+                cache.set(key, {"content": content, "content_type": response["Content-Type"]}, cache_seconds())
+            return response
+
+        return wrapper
+
+    return decorate
