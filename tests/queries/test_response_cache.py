@@ -1,0 +1,103 @@
+"""Anonymous product reads and the catalog page, cached at the read position: never stale, and actually hit."""
+
+import re
+
+import pytest
+from django.db import connections
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from projections import runner
+from queries.models import ProductView
+from tests.factories import make_product
+
+pytestmark = pytest.mark.django_db(databases="__all__")
+PRODUCT_TABLE = ProductView._meta.db_table
+
+
+@pytest.fixture
+def kettle() -> str:
+    product_id = make_product(name="Steel kettle", price="25.00", sku="KET-1")
+    runner.run_all()
+    return str(product_id)
+
+
+def change_price(staff_api, product_id: str, price: str) -> int:
+    """Through the command API, then projected in-process: the position the next read must be at."""
+    answer = staff_api.post(
+        "/api/v1/commands/update-product/", {"product_id": product_id, "price": price}, format="json"
+    )
+    assert answer.status_code in (200, 201, 202), answer.content
+    runner.run_all()
+    return int(answer.json()["position"])
+
+
+def product_reads(client, path: str) -> int:
+    """How many read-database queries touched the products table while serving `path`."""
+    with CaptureQueriesContext(connections["read"]) as queries:
+        response = client.get(path)
+    assert response.status_code == 200
+    return sum(PRODUCT_TABLE in query["sql"] for query in queries.captured_queries)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/products/{id}/", "/api/v1/products/?page_size=20&ordering=price"])
+def test_api_read_after_a_command_shows_it(api, staff_api, kettle, path):
+    url = path.format(id=kettle)
+    assert "25.00" in api.get(url).content.decode()
+    position = change_price(staff_api, kettle, "27.50")
+    response = api.get(url, HTTP_X_MIN_POSITION=str(position))
+    assert int(response["X-Read-Position"]) >= position
+    assert "27.50" in response.content.decode() and "25.00" not in response.content.decode()
+
+
+def test_catalog_page_after_a_command_shows_it(staff_api, kettle):
+    visitor = Client()
+    assert "25" in visitor.get("/").content.decode()
+    assert product_reads(visitor, "/") == 0  # cached
+    position = change_price(staff_api, kettle, "31.75")
+    page = visitor.get(f"/?after={position}").content.decode()
+    assert "31" in page and "25,00" not in page and "25.00" not in page
+    assert "31" in visitor.get("/").content.decode()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/products/{id}/", "/api/v1/products/?page_size=5&ordering=price", "/"])
+def test_second_identical_anonymous_read_is_a_cache_hit(api, kettle, path):
+    url = path.format(id=kettle)
+    assert product_reads(api, url) >= 1
+    assert product_reads(api, url) == 0
+
+
+def test_query_string_order_does_not_matter(api, kettle):
+    assert product_reads(api, "/api/v1/products/?ordering=price&page_size=5") >= 1
+    assert product_reads(api, "/api/v1/products/?page_size=5&ordering=price") == 0
+    assert product_reads(api, "/api/v1/products/?page_size=6&ordering=price") >= 1
+
+
+def test_signed_in_reads_are_not_cached(staff_api, kettle):
+    url = f"/api/v1/products/{kettle}/"
+    assert product_reads(staff_api, url) >= 1
+    assert product_reads(staff_api, url) >= 1
+
+
+def test_cache_off_reads_every_time(api, kettle, settings):
+    settings.RESPONSE_CACHE_SECONDS = 0
+    url = f"/api/v1/products/{kettle}/"
+    assert product_reads(api, url) >= 1
+    assert product_reads(api, url) >= 1
+
+
+def test_cached_page_is_in_the_visitors_language(kettle):
+    for _ in range(2):  # the second of each is served from the cache
+        assert '<html lang="en"' in Client(HTTP_ACCEPT_LANGUAGE="en").get("/").content.decode()
+        assert '<html lang="ru"' in Client(HTTP_ACCEPT_LANGUAGE="ru").get("/").content.decode()
+
+
+def test_cached_page_gives_each_visitor_a_working_csrf_token(kettle):
+    Client().get("/")  # fills the cache
+    visitor = Client(enforce_csrf_checks=True)
+    page = visitor.get("/").content.decode()
+    assert "csrf0token0placeholder" not in page
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert token is not None
+    answer = visitor.post(f"/cart/{kettle}/add/", {"csrfmiddlewaretoken": token[1], "quantity": 1, "next": "/"})
+    assert answer.status_code != 403
