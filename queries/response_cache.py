@@ -24,8 +24,9 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.middleware.csrf import get_token
+from django.utils.cache import get_conditional_response
 from django.utils.translation import get_language
 
 from projections.progress import held_aggregates, read_position
@@ -58,9 +59,9 @@ def may_cache(request: HttpRequest) -> bool:
 def cached_page(*projections: str) -> Callable:
     """Cache a storefront page for anonymous visitors at the named projections' read position and language."""
 
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponseBase]:
         @functools.wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not may_cache(request) or len(messages.get_messages(request)):
                 return view(request, *args, **kwargs)
             position = read_position(projections)
@@ -70,14 +71,29 @@ def cached_page(*projections: str) -> Callable:
             key = response_key("page", request, position, request.get_full_path())
             hit = cache.get(key)
             if hit is not None:
-                content = hit["content"].replace(CSRF_MARKER, get_token(request))
-                return HttpResponse(content, content_type=hit["content_type"])
-            response = view(request, *args, **kwargs)
-            if response.status_code == 200 and not response.streaming:
-                content = CSRF_FIELD.sub(rf"\g<1>{CSRF_MARKER}\g<2>", response.content.decode(response.charset))
-                cache.set(key, {"content": content, "content_type": response["Content-Type"]}, cache_seconds())
-            return response
+                response = HttpResponse(hit["content"].replace(CSRF_MARKER, get_token(request)))
+                response["Content-Type"] = hit["content_type"]
+                hit_content = hit["content"]
+            else:
+                response = view(request, *args, **kwargs)
+                if response.status_code != 200 or response.streaming:
+                    return response
+                hit_content = CSRF_FIELD.sub(rf"\g<1>{CSRF_MARKER}\g<2>", response.content.decode(response.charset))
+                cache.set(key, {"content": hit_content, "content_type": response["Content-Type"]}, cache_seconds())
+            return conditional(request, response, page_etag(request, hit_content))
 
         return wrapper
 
     return decorate
+
+
+def page_etag(request: HttpRequest, content: str) -> str:
+    """The page without its tokens, and the visitor's CSRF secret: a 304 keeps tokens that still work."""
+    digest = hashlib.blake2b(content.encode(), digest_size=16)
+    digest.update(str(request.META.get("CSRF_COOKIE", "")).encode())
+    return f'"{digest.hexdigest()}"'
+
+
+def conditional(request: HttpRequest, response: HttpResponse, etag: str) -> HttpResponseBase:
+    response["ETag"] = etag
+    return get_conditional_response(request, etag=etag, response=response) or response
