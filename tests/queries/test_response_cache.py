@@ -7,7 +7,7 @@ from django.db import connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from projections import runner
+from projections import progress, runner
 from queries.models import ProductView
 from tests.factories import make_product
 
@@ -101,3 +101,15 @@ def test_cached_page_gives_each_visitor_a_working_csrf_token(kettle):
     assert token is not None
     answer = visitor.post(f"/cart/{kettle}/add/", {"csrfmiddlewaretoken": token[1], "quantity": 1, "next": "/"})
     assert answer.status_code != 403
+
+
+def test_a_warm_cache_still_waits_for_x_min_position(api, kettle, settings):
+    settings.READ_POSITION_WAIT_SECONDS = 0.2
+    settings.STOREFRONT_WAIT_SECONDS = 0.2
+    url = f"/api/v1/products/{kettle}/"
+    api.get(url)
+    Client().get("/")
+    make_product()  # not projected: the position it wrote is not reached
+    wanted = progress.head_position()
+    assert api.get(url, HTTP_X_MIN_POSITION=str(wanted)).status_code == 503
+    assert Client().get(f"/?after={wanted}").status_code == 202
