@@ -94,6 +94,7 @@ class CustomerChanges(TypedDict, total=False):
     email: str
     phone: str
     address: dict[str, str] | None
+    language: str
 
 
 class PlacedLine(TypedDict):
@@ -164,6 +165,8 @@ class CustomerRegistered(CustomerEvent):
     phone: str
     address: dict[str, str] | None
     user_id: int | None
+    # Events appended before customers had a language read back as English, the shop's language then.
+    language: str = "en"
 
 
 class CustomerDetailsUpdated(CustomerEvent):

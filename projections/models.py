@@ -1,5 +1,8 @@
 """Projection state, kept in the read database beside the read models it describes."""
 
+from email.utils import parseaddr
+
+from django.conf import settings
 from django.db import models
 
 
@@ -44,3 +47,43 @@ class ParkedEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.projection} #{self.position} {self.event_type}"
+
+
+class OutboxMessage(models.Model):
+    """An email a reactor decided to send: written with the reactor's checkpoint, sent later from here.
+
+    Keyed by (reactor, position): the event at that position causes at most one message, whatever the number
+    of times the reactor's batch is retried. `sent_at` is empty until delivery has handed it to the backend.
+    """
+
+    reactor = models.CharField(max_length=64)
+    position = models.BigIntegerField()
+    event_type = models.CharField(max_length=64)
+    to_email = models.EmailField(max_length=254)
+    language = models.CharField(max_length=8)
+    subject = models.CharField(max_length=255)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["reactor", "position"], name="outbox_effect_once")]
+        indexes = [
+            models.Index(fields=["id"], name="outbox_pending", condition=models.Q(sent_at__isnull=True)),
+        ]
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.reactor} #{self.position} {self.event_type} → {self.to_email}"
+
+    @property
+    def message_id(self) -> str:
+        """The same for every send of this row, so a message sent twice after a crash is recognisably one."""
+        return f"<outbox.{self.reactor}.{self.position}@{_mail_domain()}>"
+
+
+def _mail_domain() -> str:
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    return address.rpartition("@")[2] or "localhost"

@@ -29,10 +29,10 @@ import copy
 from django.conf import settings
 
 from projections.base import Projection, segment_of
-from projections.registry import PROJECTIONS
+from projections.registry import PROJECTIONS, REACTORS
 
 SEPARATOR = "/"
-__all__ = ["checkpoint_names", "expand", "projection_of", "segment_of", "units"]
+__all__ = ["checkpoint_names", "consumers", "expand", "projection_of", "segment_of", "units"]
 
 
 def segment_count(name: str) -> int:
@@ -76,6 +76,11 @@ def units() -> dict[str, Projection]:
     for projection in PROJECTIONS.values():
         found.update((part.name, part) for part in parts(projection))
     return found
+
+
+def consumers() -> dict[str, Projection]:
+    """What the tasks run: every unit above and the reactors, never split (one outbox order per reactor)."""
+    return {**units(), **REACTORS}
 
 
 def expand(names: tuple[str, ...] | None = None) -> list[str]:

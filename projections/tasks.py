@@ -19,6 +19,7 @@ from django.core.cache import cache
 from commands.models import Event
 from projections import blue_green, runner, segments
 from projections.progress import RebuildProgress
+from projections.reactors.tasks import deliver_outbox
 from projections.registry import PROJECTIONS
 
 logger = logging.getLogger(__name__)
@@ -33,10 +34,10 @@ logger = logging.getLogger(__name__)
     max_retries=None,
 )
 def project(self: Any, name: str, *, retry: bool = True) -> dict[str, int]:
-    """Bring one projection up to the head of the log. Safe to deliver twice or run concurrently."""
+    """Bring one projection (or reactor) up to the head of the log. Safe to deliver twice or run concurrently."""
     _forget_queued(name)  # from here on, a new commit needs a new task: this one may have read the log already
     try:
-        return {name: runner.run_projection(segments.units()[name])}
+        return {name: runner.run_projection(segments.consumers()[name])}
     except runner.EventFailed as failure:
         if retry:
             raise
@@ -70,7 +71,7 @@ def _forget_queued(name: str) -> None:
 def fan_out(*, retry: bool, expires: float | None = None, always: bool = False) -> list[str]:
     """Queue one `project` task per projection (per segment) not already waiting; returns the names queued."""
     queued = []
-    for name in segments.units():
+    for name in segments.consumers():
         if always or _mark_queued(name):
             project.apply_async(args=[name], kwargs={"retry": retry}, expires=expires)
             queued.append(name)
@@ -86,6 +87,7 @@ def project_events() -> list[str]:
 @shared_task(name="projections.catch_up")
 def catch_up() -> list[str]:
     """The periodic safety net for a lost wake-up; a failing projection waits for the next round, not a retry."""
+    deliver_outbox.apply_async(expires=settings.PROJECTION_CATCHUP_SECONDS * 3)  # what a lost wake-up left
     return fan_out(retry=False, expires=settings.PROJECTION_CATCHUP_SECONDS * 3, always=True)
 
 

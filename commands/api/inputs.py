@@ -3,6 +3,7 @@
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
@@ -53,6 +54,8 @@ class RegisterCustomerInput(CommandInput):
     phone = StrictCharField(max_length=40, required=False, allow_blank=True, default="")
     address = AddressInput(required=False, allow_null=True, default=None)
     password = StrictCharField(required=False, write_only=True, max_length=128, trim_whitespace=False)
+    # Absent: the language of the request (Accept-Language), else "en"; the shop's emails are written in it.
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         password = attrs.get("password")
@@ -72,6 +75,7 @@ class UpdateCustomerDetailsInput(TargetsAggregate):
     email = EmailInput(required=False)
     phone = StrictCharField(max_length=40, required=False, allow_blank=True)
     address = AddressInput(required=False, allow_null=True)
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not {"name", "email", "phone", "address"} & attrs.keys():

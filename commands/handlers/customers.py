@@ -3,8 +3,10 @@
 import uuid
 from typing import Any, cast
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from commands.credentials import (
     EMAIL_MAX_LENGTH,
@@ -55,6 +57,12 @@ def _set_address(customer: Customer, address: dict[str, str] | None) -> None:
         setattr(customer, f"address_{field}", address.get(field, ""))
 
 
+def active_language() -> str:
+    """The language of the request being served (the page's, or the API client's Accept-Language), else "en"."""
+    language = (translation.get_language() or "").split("-")[0]
+    return language if language in dict(settings.LANGUAGES) else "en"
+
+
 @command("register-customer")
 def register_customer(
     *,
@@ -64,15 +72,17 @@ def register_customer(
     phone: str = "",
     address: dict[str, str] | None = None,
     password: str | None = None,
+    language: str | None = None,
 ) -> CommandResult:
     email = normalized_email(email, logs_in=bool(password))
+    language = language or active_language()
     if password:
         check_password_allowed(password, email=email, name=name)
     check_email_free(email)
     user = None
     if password:
         user = get_user_model().objects.create_user(username=email, email=email, password=password)
-    customer = Customer(id=uuid.uuid4(), email=email, name=name, phone=phone, user=user)
+    customer = Customer(id=uuid.uuid4(), email=email, name=name, phone=phone, user=user, language=language)
     _set_address(customer, address)
     event = CustomerRegistered(
         email=email,
@@ -80,6 +90,7 @@ def register_customer(
         phone=phone,
         address=customer.address,
         user_id=user.pk if user else None,
+        language=language,
     )
     return record(customer, event, context)
 
@@ -92,7 +103,7 @@ def update_customer_details(
     expected_version: int | None = None,
     **changes: Any,
 ) -> CommandResult:
-    """`changes` holds any of name, email, phone, address; absent fields stay as they are."""
+    """`changes` holds any of name, email, phone, address, language; absent fields stay as they are."""
     customer = load_for_update(Customer.objects.all(), customer_id, expected_version=expected_version, label="customer")
     if "email" in changes:
         changes["email"] = normalized_email(changes["email"], logs_in=customer.user is not None)
@@ -101,7 +112,7 @@ def update_customer_details(
             customer.user.username = changes["email"]
             customer.user.email = changes["email"]
             customer.user.save(update_fields=["username", "email"])
-    for field in ("name", "email", "phone"):
+    for field in ("name", "email", "phone", "language"):
         if field in changes:
             setattr(customer, field, changes[field])
     if "address" in changes:

@@ -3,7 +3,7 @@
 import os
 from datetime import timedelta
 
-from config.settings.environment import PRODUCTION, env_bool
+from config.settings.environment import PRODUCTION, VAR_DIR, env_bool
 from config.settings.services import REDIS_URL
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -31,6 +31,7 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))  # a hung SMTP server must not hang the page
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "emails"))  # for EMAIL_BACKEND=...filebased...
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "CQRS Shop <shop@localhost>")
 
 # ModelBackend with cached permission sets: queries check has_perm without reading the write database.

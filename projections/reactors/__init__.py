@@ -1,0 +1,78 @@
+"""Reactors: the third kind of consumer of the event log, beside projections and the query side.
+
+A reactor is declared and run exactly like a projection (`@handles(EventClass)` methods, a `Checkpoint` row,
+`runner.run_projection` with its order, lock, retries and parking), but what its handlers produce is an effect
+outside the read models: an email today. A handler never performs the effect itself. It records it as an
+`OutboxMessage` keyed by (reactor, event position), in the runner's read-DB transaction, so the effect and the
+checkpoint that moves past its event commit together or not at all. `delivery.deliver_pending` then sends the
+recorded messages; see there for what "exactly once" can mean against SMTP.
+
+Why the read database: the checkpoint lives there (one transaction must hold both, and PostgreSQL has no
+transaction across the two databases), and the read database is the one the runner already writes.
+
+Where a handler takes the customer's address and language from: the write model (`commands.Customer`), the
+authority for a customer's current contact details. The read models could lag behind the reactor (each consumer
+runs at its own pace), and the events alone would make the reactor keep a copy of every customer's details. The
+row is read once, when the effect is recorded; a retried batch finds the outbox row already there.
+
+A reactor is not rebuilt or verified (blue/green replays would send every email again): it is not in
+`registry.PROJECTIONS`, only in `registry.CONSUMERS`, which the tasks run. A new reactor on an existing log starts
+at position 0; set its checkpoint to the head first if the past should cause nothing (docs/operations.md).
+"""
+
+import logging
+
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.functional import Promise
+
+from projections.base import Projection
+from projections.models import OutboxMessage
+from projections.recorded import Recorded
+
+READ_DB = "read"
+logger = logging.getLogger(__name__)
+
+
+class Reactor(Projection):
+    read_models = ()
+
+    def send_email(
+        self,
+        recorded: Recorded,
+        *,
+        to: str,
+        language: str,
+        subject: Promise | str,
+        template: str,
+        context: dict,
+    ) -> None:
+        """Record the email this event causes, rendered in `language`; it is sent once the batch has committed."""
+        with translation.override(language):
+            rendered_subject = " ".join(str(subject).split())
+            body = render_to_string(template, context)
+        # get_or_create: a checkpoint moved back by an operator finds the effect recorded and causes nothing new.
+        OutboxMessage.objects.using(READ_DB).get_or_create(
+            reactor=self.name,
+            position=recorded.position,
+            defaults={
+                "event_type": recorded.type,
+                "to_email": to,
+                "language": language,
+                "subject": rendered_subject,
+                "body": body,
+            },
+        )
+        if not any(entry[1] is wake_delivery for entry in transaction.get_connection(READ_DB).run_on_commit):
+            transaction.on_commit(wake_delivery, using=READ_DB, robust=True)
+
+
+def wake_delivery() -> None:
+    """Like the projections' wake-up, only a hint: the periodic catch-up delivers what a lost message left."""
+    from projections.reactors.tasks import deliver_outbox
+
+    try:
+        deliver_outbox.apply_async(retry=False)
+    except Exception:
+        logger.warning("broker unreachable: the outbox is delivered on the next catch-up", exc_info=True)
