@@ -1,45 +1,16 @@
 """The order emails reactor: one outbox row per event, in the customer's language, delivered once."""
 
-import uuid
-
 import pytest
 from django.core import mail
-from django.utils import translation
 
-from commands.handlers import customers, orders
 from commands.models import Customer
 from projections import runner
 from projections.models import OutboxMessage
 from projections.reactors.delivery import deliver_pending
 from projections.registry import PROJECTIONS, REACTORS
-from tests.factories import context, make_product, place_order
+from tests.projections.mailbox import history, register
 
 pytestmark = pytest.mark.django_db(databases="__all__")
-
-
-def register(language: str | None, *, accept: str = "en") -> uuid.UUID:
-    with translation.override(accept):
-        return customers.register_customer(
-            context=context("register-customer"),
-            email=f"{uuid.uuid4().hex[:8]}@example.com",
-            name="Ann",
-            language=language,
-        ).aggregate_id
-
-
-def history() -> dict[str, uuid.UUID]:
-    """An English and a Russian customer; each places, pays and ships one order, and cancels another."""
-    product = make_product(stock=50)
-    ids = {}
-    for language in ("en", "ru"):
-        customer = register(language)
-        shipped = place_order(customer, (product, 1)).aggregate_id
-        orders.pay_order(context=context("pay-order"), order_id=shipped)
-        orders.ship_order(context=context("ship-order"), order_id=shipped, tracking_number=f"TRACK-{language}")
-        cancelled = place_order(customer, (product, 2)).aggregate_id
-        orders.cancel_order(context=context("cancel-order"), order_id=cancelled, reason="changed mind")
-        ids[language] = customer
-    return ids
 
 
 def test_language_defaults_to_the_request_language_and_old_events_read_as_english() -> None:
