@@ -208,3 +208,6 @@ class ProjectionsAdmin(admin.ModelAdmin):
         if replayed.applied or replayed.stuck_at:
             report_replayed(request, "The events it held", replayed)
         return self.back()
+
+
+from projections.reactors import admin as reactor_admin  # noqa: E402, F401  (the outbox page registers itself)

@@ -80,7 +80,7 @@ class OrderDetailsProjection(Projection):
 
     @handles(OrderCancelled)
     def order_cancelled(self, recorded: Recorded[OrderCancelled]) -> None:
-        self._set_status(recorded, OrderStatus.CANCELLED)
+        self._set_status(recorded, OrderStatus.CANCELLED, refund_due=recorded.event.previous_status == OrderStatus.PAID)
 
     @handles(OrderLineRemoved)
     def order_line_removed(self, recorded: Recorded[OrderLineRemoved]) -> None:

@@ -98,6 +98,8 @@ class OrderView(models.Model):
     currency = models.CharField(max_length=3)
     tracking_number = models.CharField(max_length=100, blank=True, default="")
     delivery_address = models.JSONField(null=True, blank=True, default=None)
+    # Cancelled after it was paid: the customer is owed the total (staff refund it; no event says it is done).
+    refund_due = models.BooleanField(default=False)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     version = models.PositiveIntegerField()

@@ -1,5 +1,6 @@
 """The order emails: confirmation on OrderPlaced, shipped (with the tracking number), cancelled."""
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from commands.events import OrderCancelled, OrderPlaced, OrderShipped
@@ -12,7 +13,7 @@ from projections.recorded import Recorded
 class OrderEmailsReactor(Reactor):
     name = "order_emails"
 
-    def _send(self, recorded: Recorded, subject: str, template: str, **context: object) -> None:
+    def _send(self, recorded: Recorded, subject: Promise, template: str, **context: object) -> None:
         customer = Customer.objects.using("default").filter(pk=recorded.event.customer_id).first()
         if customer is None or not customer.email:
             return  # a customer removed meanwhile: nobody to write to

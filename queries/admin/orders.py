@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from commands.errors import CommandError
 from commands.handlers import orders
-from commands.models import OrderStatus
+from commands.models import OrderStatus, PaymentAttempt, PaymentAttemptStatus
 from queries.admin.command_pages import require_permissions
 from queries.admin.command_runner import refusal_message, saved_message, wait_until_projected
 from queries.admin.order_actions import RETURN_TO, cancel_orders, pay_orders, ship_orders
@@ -65,11 +65,41 @@ class ProductFilter(admin.SimpleListFilter):
         return queryset.annotate(lines_text=Cast("lines", TextField())).filter(lines_text__contains=str(product_id))
 
 
+def charged_after_cancel() -> list[uuid.UUID]:
+    """Orders a card charge reached after they were cancelled (write side: no event records such a charge)."""
+    attempts = PaymentAttempt.objects.using("default").filter(status=PaymentAttemptStatus.REFUND_DUE)
+    return list(attempts.values_list("order_id", flat=True))
+
+
+class RefundDueFilter(admin.SimpleListFilter):
+    """Orders whose money goes back: paid then cancelled, or charged by card after a cancellation."""
+
+    title = "refund due"
+    parameter_name = "refund_due"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("yes", "Refund due")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() != "yes":
+            return queryset
+        return queryset.filter(Q(refund_due=True) | Q(pk__in=charged_after_cancel()))
+
+
 @admin.register(OrderView)
 class OrderViewAdmin(ReadModelAdmin):
-    list_display = ("order", "created_at", "customer", "status", "item_count", "order_total", "tracking_number")
+    list_display = (
+        "order",
+        "created_at",
+        "customer",
+        "status",
+        "refund",
+        "item_count",
+        "order_total",
+        "tracking_number",
+    )
     list_display_links = ("order",)
-    list_filter = (StatusFilter, ProductFilter)
+    list_filter = (StatusFilter, RefundDueFilter, ProductFilter)
     search_fields = ("^customer_email", "^customer_name")
     search_help_text = "Customer email or name (beginning), or an order or customer id."
     date_hierarchy = "created_at"
@@ -79,6 +109,7 @@ class OrderViewAdmin(ReadModelAdmin):
     fields = (
         "id",
         "status",
+        "refund_owed",
         "customer",
         "customer_email",
         "item_count",
@@ -89,7 +120,7 @@ class OrderViewAdmin(ReadModelAdmin):
         "created_at",
         "updated_at",
     )
-    readonly_fields = ("customer", "order_total", "delivery_to")
+    readonly_fields = ("customer", "order_total", "delivery_to", "refund_owed")
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
         """An order or customer id through the indexes; text through the (smaller) customer table."""
@@ -110,6 +141,20 @@ class OrderViewAdmin(ReadModelAdmin):
     @admin.display(description="customer")
     def customer(self, order: OrderView) -> str:
         return admin_link(CustomerView, order.customer_id, order.customer_name)
+
+    @admin.display(description="refund due", boolean=True, ordering="refund_due")
+    def refund(self, order: OrderView) -> bool:
+        """Paid then cancelled (the list; a card charge after a cancellation shows on the page and in the filter)."""
+        return order.refund_due
+
+    @admin.display(description="refund due")
+    def refund_owed(self, order: OrderView) -> str:
+        if order.refund_due:
+            return f"Yes: paid, then cancelled. Refund {order.total} {order.currency}."
+        attempts = PaymentAttempt.objects.using("default").filter(order_id=order.pk)
+        if attempts.filter(status=PaymentAttemptStatus.REFUND_DUE).exists():
+            return f"Yes: the card was charged after the order was cancelled. Refund {order.total} {order.currency}."
+        return "No"
 
     @admin.display(description="delivery address")
     def delivery_to(self, order: OrderView) -> str:
