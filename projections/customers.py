@@ -34,9 +34,9 @@ class CustomerSummaryProjection(Projection):
     @handles(CustomerDetailsUpdated)
     def customer_details_updated(self, recorded: Recorded[CustomerDetailsUpdated]) -> None:
         if customer := rows().change(CustomerView, recorded.aggregate_id):
-            assign(
-                customer, updated_at=recorded.occurred_at, version=recorded.aggregate_version, **recorded.event.changes
-            )
+            # The language is the emails' business (the write model), not the customer document's.
+            changes = {key: value for key, value in recorded.event.changes.items() if key != "language"}
+            assign(customer, updated_at=recorded.occurred_at, version=recorded.aggregate_version, **changes)
 
     @handles(OrderPlaced)
     def order_placed(self, recorded: Recorded[OrderPlaced]) -> None:

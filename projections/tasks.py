@@ -19,8 +19,8 @@ from django.core.cache import cache
 from commands.models import Event
 from projections import blue_green, runner, segments
 from projections.progress import RebuildProgress
-from projections.reactors.tasks import deliver_outbox
-from projections.registry import PROJECTIONS
+from projections.reactors.delivery import deliver_pending
+from projections.registry import PROJECTIONS, REACTORS
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,10 @@ def project(self: Any, name: str, *, retry: bool = True) -> dict[str, int]:
     """Bring one projection (or reactor) up to the head of the log. Safe to deliver twice or run concurrently."""
     _forget_queued(name)  # from here on, a new commit needs a new task: this one may have read the log already
     try:
-        return {name: runner.run_projection(segments.consumers()[name])}
+        done = {name: runner.run_projection(segments.consumers()[name])}
+        if name in REACTORS:
+            deliver_pending()  # what a lost delivery wake-up left behind: the catch-up passes here too
+        return done
     except runner.EventFailed as failure:
         if retry:
             raise
@@ -87,7 +90,6 @@ def project_events() -> list[str]:
 @shared_task(name="projections.catch_up")
 def catch_up() -> list[str]:
     """The periodic safety net for a lost wake-up; a failing projection waits for the next round, not a retry."""
-    deliver_outbox.apply_async(expires=settings.PROJECTION_CATCHUP_SECONDS * 3)  # what a lost wake-up left
     return fan_out(retry=False, expires=settings.PROJECTION_CATCHUP_SECONDS * 3, always=True)
 
 

@@ -78,9 +78,9 @@ class UpdateCustomerDetailsInput(TargetsAggregate):
     language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if not {"name", "email", "phone", "address"} & attrs.keys():
+        if not {"name", "email", "phone", "address", "language"} & attrs.keys():
             raise serializers.ValidationError(
-                {"non_field_errors": ["Give at least one of name, email, phone, address."]}
+                {"non_field_errors": ["Give at least one of name, email, phone, address, language."]}
             )
         return attrs
 

@@ -66,6 +66,7 @@ def mixed_history(*, between: Callable[[], object] = lambda: None) -> dict[str, 
     products.update_product(context=context("update-product"), product_id=mug, price=Decimal("5.00"))
     products.adjust_stock(context=context("adjust-stock"), product_id=lamp, delta=7, reason="delivery")
     customers.update_customer_details(context=context("update-customer-details"), customer_id=ann, name="Ann B.")
+    customers.update_customer_details(context=context("update-customer-details"), customer_id=ann, language="ru")
     customers.update_customer_details(
         context=context("update-customer-details"),
         customer_id=bob,

@@ -9,7 +9,7 @@ from django.core.cache import cache
 from commands.models import Event
 from projections import blue_green, progress, runner, segments, tasks
 from projections.models import Checkpoint
-from projections.registry import PROJECTIONS
+from projections.registry import CONSUMERS, PROJECTIONS
 from tests.projections.broker import purge_wake_ups, queued_wake_ups
 from tests.projections.concurrency import in_threads
 from tests.projections.history import mixed_history, read_side_snapshot
@@ -100,15 +100,15 @@ def test_the_wake_up_and_the_catch_up_fan_out_one_task_per_projection(task):
     purge_wake_ups()
     forget_queued_flags()
     try:
-        assert task.apply().get() == list(PROJECTIONS)
-        assert queued_wake_ups() == len(PROJECTIONS)
+        assert task.apply().get() == list(CONSUMERS)
+        assert queued_wake_ups() == len(CONSUMERS)
     finally:
         purge_wake_ups()
         forget_queued_flags()
 
 
 def forget_queued_flags() -> None:
-    cache.delete_many([tasks.queued_key(name) for name in PROJECTIONS])
+    cache.delete_many([tasks.queued_key(name) for name in CONSUMERS])
 
 
 @pytest.mark.django_db(transaction=True, databases="__all__")
@@ -118,9 +118,9 @@ def test_a_stream_of_wake_ups_queues_one_waiting_task_per_projection_and_a_start
     try:
         for _ in range(5):
             tasks.project_events.apply().get()  # five commits while no worker has started anything
-        assert queued_wake_ups() == len(PROJECTIONS)
-        assert tasks.catch_up.apply().get() == list(PROJECTIONS)  # the safety net queues regardless
-        assert queued_wake_ups() == 2 * len(PROJECTIONS)
+        assert queued_wake_ups() == len(CONSUMERS)
+        assert tasks.catch_up.apply().get() == list(CONSUMERS)  # the safety net queues regardless
+        assert queued_wake_ups() == 2 * len(CONSUMERS)
 
         tasks.project.apply(args=["orders"]).get()  # a worker starts the orders task
         assert tasks.project_events.apply().get() == ["orders"]  # the next commit needs a new orders task

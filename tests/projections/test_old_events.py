@@ -10,6 +10,7 @@ from django.utils import timezone
 from commands.handlers import orders
 from commands.models import Event
 from projections import runner, verification
+from projections.recorded import recorded
 from projections.registry import PROJECTIONS
 from queries.models import OrderView, ProductView
 from tests.factories import context, make_customer, make_product
@@ -72,3 +73,25 @@ def test_a_pre_address_order_placed_projects_rebuilds_and_verifies(staff_api):
         name: [] for name in PROJECTIONS
     }
     assert OrderView.objects.get(pk=new_order).delivery_address == ADDRESS
+
+
+def test_a_pre_language_customer_registered_reads_as_english_and_replays() -> None:
+    """CustomerRegistered as the log held it before customers had a language."""
+    payload = {"email": "old@example.com", "name": "Old", "phone": "", "address": None, "user_id": None}
+    with transaction.atomic(using="default"):
+        row = Event.objects.create(
+            aggregate_type="customer",
+            aggregate_id=uuid.uuid4(),
+            aggregate_version=1,
+            type="CustomerRegistered",
+            payload=payload,
+            occurred_at=timezone.now(),
+            metadata={"actor": "test"},
+        )
+    mixed_history(between=runner.run_all)  # it changes a language too
+    runner.run_all()
+    assert recorded(row).event.language == "en"
+    live = read_side_snapshot()
+    call_command("rebuild_projections")
+    call_command("verify_projections")
+    assert read_side_snapshot() == live

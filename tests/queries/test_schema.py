@@ -45,3 +45,12 @@ def test_docs_are_served_without_a_cdn(api):
     html = response.content.decode()
     assert "swagger-ui" in html
     assert not re.search(r"""(src|href)=["']https?://""", html)
+
+
+def test_the_customer_language_is_in_the_schema(schema):
+    """Both customer commands take `language`, one of the shop's languages."""
+    bodies = schema["components"]["schemas"]
+    for name in ("RegisterCustomerInputRequest", "UpdateCustomerDetailsInputRequest"):
+        language = bodies[name]["properties"]["language"]
+        enum = language.get("enum") or bodies[language["$ref"].rsplit("/", 1)[-1]]["enum"]
+        assert set(enum) == {"en", "ru"}
