@@ -57,6 +57,7 @@ class CustomerView(models.Model):
     name = models.CharField(max_length=200)
     phone = models.CharField(max_length=40, blank=True, default="")
     address = models.JSONField(null=True, blank=True)
+    language = models.CharField(max_length=8, default="en")  # the one the shop writes to them in
     orders_count = models.IntegerField(default=0)
     total_spent = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     last_order_at = models.DateTimeField(null=True, blank=True)

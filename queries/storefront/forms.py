@@ -3,6 +3,7 @@
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.utils.translation import gettext_lazy as _
@@ -153,11 +154,15 @@ class AccountDetailsForm(forms.Form):
         required=False,
         help_text=_("Two letters, e.g. DE or RU."),
     )
+    language = forms.ChoiceField(
+        label=_("Language of our emails"), choices=settings.LANGUAGES, required=False, initial="en"
+    )
 
     @classmethod
     def initial_for(cls, customer: CustomerView) -> dict[str, Any]:
         address = customer.address or {}
         initial = {"version": customer.version, "name": customer.name, "email": customer.email, "phone": customer.phone}
+        initial["language"] = customer.language
         return initial | {field: address.get(field, "") for field in ADDRESS_FIELDS}
 
     def clean_country(self) -> str:
@@ -185,6 +190,8 @@ class AccountDetailsForm(forms.Form):
         changes: dict[str, Any] = {
             field: data[field] for field in ("name", "email", "phone") if data[field] != getattr(customer, field)
         }
+        if data.get("language") and data["language"] != customer.language:
+            changes["language"] = data["language"]
         if self.address() != (customer.address or None):
             changes["address"] = self.address()
         return changes

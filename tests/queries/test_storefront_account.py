@@ -173,3 +173,21 @@ def test_right_after_signup_pages_say_processing_not_no_account(client, settings
     project()
     assert client.get("/account/").status_code == 200
     assert client.post("/checkout/", DELIVERY).status_code == 302
+
+
+def test_signup_records_the_page_language_and_the_account_page_changes_it(client):
+    data = {"name": "Zoe Tester", "email": "zoe@example.com", "password1": PASSWORD, "password2": PASSWORD}
+    client.post("/account/signup/", data, HTTP_ACCEPT_LANGUAGE="ru")
+    customer = Customer.objects.get(email="zoe@example.com")
+    assert customer.language == "ru"
+    project()
+    page = client.get("/account/", HTTP_ACCEPT_LANGUAGE="ru")
+    assert "Язык наших писем" in page.content.decode()
+    form = page.context["form"]
+    data = {name: value for name, value in form.initial.items() if value is not None} | {"language": "en"}
+    assert form.initial["language"] == "ru"
+    response = client.post("/account/", data)
+    assert response.status_code == 302
+    customer.refresh_from_db()
+    assert customer.language == "en"
+    assert Event.objects.filter(aggregate_id=customer.pk).last().payload["changes"] == {"language": "en"}
