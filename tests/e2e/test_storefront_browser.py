@@ -2,13 +2,15 @@
 
 sign up → search → add two products → check out with a delivery address → pay later → the order page shows
 the order → cancel → cancelled; then the same journey's key pages in Russian; and a customer who pays: a declined
-card, then an accepted one → the order page shows "Paid" and the address.
+card, then an accepted one → the order page shows "Paid" and the address, in English and in Russian, after
+logging out and in again with the cart kept; the confirmation email reaches the worker's file outbox in that language.
 Screenshots land in test-artifacts/storefront-*.png.
 """
 
 import uuid
 
 import pytest
+from django.utils import translation
 from playwright.sync_api import Page, expect
 
 from commands.models import Order, OrderStatus, PaymentAttempt
@@ -16,6 +18,7 @@ from queries.models import ProductView
 from tests.conftest import wait_until
 from tests.e2e.conftest import screenshot
 from tests.factories import make_product
+from tests.projections.mailbox import messages_in
 
 pytestmark = [pytest.mark.django_db(transaction=True, databases="__all__"), pytest.mark.pipeline, pytest.mark.slow]
 
@@ -187,26 +190,63 @@ def test_a_new_customer_shops_in_russian(page: Page, live_server, shelf):
     screenshot(page, "storefront-phone-ru-orders")
 
 
-def test_a_declined_card_then_an_accepted_one_pays_the_order(page: Page, live_server, shelf):
-    base = live_server.url
-    sign_up(page, base, name="Paula Payer", email="paula@example.com", labels=ENGLISH, shot="storefront-pay")
-    search_and_add_both_kettles(page, base, labels=ENGLISH, shot="storefront-pay")
-    order_id = check_out(page, labels=ENGLISH, shot="storefront-pay", pay_later=False)
+@pytest.fixture
+def mail_dir(tmp_path, monkeypatch):
+    """The worker (started after this fixture) writes its emails here, one file per message."""
+    monkeypatch.setenv("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+    monkeypatch.setenv("EMAIL_FILE_PATH", str(tmp_path))
+    return tmp_path
 
-    page.get_by_label("Card number").fill("4000 0000 0000 0002")
-    page.get_by_role("button", name="Pay now").click()
-    expect(page.get_by_test_id("payment-failure")).to_contain_text("Your card was declined")
-    expect(page.get_by_test_id("payment-failure")).to_contain_text("still pending")
-    screenshot(page, "storefront-pay-declined")
+
+def in_language(language: str, *texts: str) -> dict[str, str]:
+    """The storefront's own words for `texts` in `language`, from the compiled catalogue."""
+    with translation.override(language):
+        return {text: translation.gettext(text) for text in texts}
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_sign_up_log_out_and_in_with_the_cart_kept_then_a_declined_and_an_accepted_card(
+    page: Page, live_server, mail_dir, shelf, language
+):
+    base, labels = live_server.url, ENGLISH if language == "en" else RUSSIAN
+    words = in_language(language, "Log out", "Log in", "Email", "Password", "Card number", "Pay now", "Try again")
+    words |= in_language(language, "Paid", "Your order is confirmed")
+    page.goto(f"{base}/")
+    if language == "ru":
+        page.get_by_label("Language").select_option("ru")
+        page.get_by_role("button", name="Change").click()
+        expect(page.locator("html")).to_have_attribute("lang", "ru")
+    email = f"paula-{language}@example.com"
+    sign_up(page, base, name="Paula Payer", email=email, labels=labels, shot=f"storefront-pay-{language}")
+    search_and_add_both_kettles(page, base, labels=labels, shot=f"storefront-pay-{language}")
+
+    page.get_by_role("button", name=words["Log out"]).click()
+    page.get_by_role("link", name=words["Log in"], exact=True).click()
+    page.get_by_label(words["Email"]).fill(email)
+    page.get_by_label(words["Password"], exact=True).fill(PASSWORD)
+    page.get_by_role("button", name=words["Log in"]).last.click()
+    page.goto(f"{base}/cart/")
+    expect(page.get_by_test_id("cart-total")).to_have_text(labels["total"])  # the cart survived the log-out
+    order_id = check_out(page, labels=labels, shot=f"storefront-pay-{language}", pay_later=False)
+
+    page.get_by_label(words["Card number"]).fill("4000 0000 0000 0002")
+    page.get_by_role("button", name=words["Pay now"]).click()
+    expect(page.get_by_test_id("payment-failure")).to_be_visible()
+    screenshot(page, f"storefront-pay-{language}-declined")
     assert Order.objects.get(pk=order_id).status == OrderStatus.PENDING
 
-    page.get_by_label("Card number").fill("4242 4242 4242 4242")
-    page.get_by_role("button", name="Try again").click()
-    expect(page.locator(".message-success")).to_have_text("Thank you! Your payment has been received.")
-    expect(page.get_by_test_id("order-status")).to_have_text("Paid", timeout=WAIT_MS)
+    page.get_by_label(words["Card number"]).fill("4242 4242 4242 4242")
+    page.get_by_role("button", name=words["Try again"]).click()
+    expect(page.get_by_test_id("order-status")).to_have_text(words["Paid"], timeout=WAIT_MS)
     expect(page.get_by_test_id("delivery-address")).to_contain_text("Hauptstr. 1")
     expect(page.get_by_test_id("delivery-address")).to_contain_text("10115 Berlin")
-    expect(page.get_by_role("link", name="Pay now")).to_have_count(0)
-    screenshot(page, "storefront-pay-paid")
+    expect(page.get_by_role("link", name=words["Pay now"])).to_have_count(0)
+    screenshot(page, f"storefront-pay-{language}-paid")
     assert Order.objects.get(pk=order_id).status == OrderStatus.PAID
     assert PaymentAttempt.objects.filter(order_id=order_id).count() == 2
+
+    # The worker's reactor sent the confirmation, once, in the customer's language.
+    confirmations = wait_until(lambda: [m for m in messages_in(mail_dir) if str(m["To"]) == email], timeout=60)
+    assert len(confirmations) == 1
+    assert str(confirmations[0]["Subject"]) == words["Your order is confirmed"]
+    assert str(confirmations[0]["Content-Language"]) == language
