@@ -47,7 +47,7 @@ class Customer(Aggregate):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="customer"
     )
     # The language the shop writes to them in (emails); the page language at sign-up unless they chose one.
-    language = models.CharField(max_length=8, default="en", choices=settings.LANGUAGES)
+    language = models.CharField(max_length=8, default="en", db_default="en", choices=settings.LANGUAGES)
 
     class Meta:
         constraints = [models.UniqueConstraint(Lower("email"), name="customer_email_ci_unique")]

@@ -57,7 +57,6 @@ class CustomerView(models.Model):
     name = models.CharField(max_length=200)
     phone = models.CharField(max_length=40, blank=True, default="")
     address = models.JSONField(null=True, blank=True)
-    language = models.CharField(max_length=8, default="en")  # the one the shop writes to them in
     orders_count = models.IntegerField(default=0)
     total_spent = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     last_order_at = models.DateTimeField(null=True, blank=True)
@@ -100,7 +99,9 @@ class OrderView(models.Model):
     tracking_number = models.CharField(max_length=100, blank=True, default="")
     delivery_address = models.JSONField(null=True, blank=True, default=None)
     # Cancelled after it was paid: the customer is owed the total (staff refund it; no event says it is done).
-    refund_due = models.BooleanField(default=False)
+    refund_due = models.BooleanField(
+        default=False, db_default=False
+    )  # db_default: the bench seeder COPYs rows without it
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     version = models.PositiveIntegerField()

@@ -185,7 +185,7 @@ def test_signup_records_the_page_language_and_the_account_page_changes_it(client
     assert "Язык наших писем" in page.content.decode()
     form = page.context["form"]
     data = {name: value for name, value in form.initial.items() if value is not None} | {"language": "en"}
-    assert form.initial["language"] == "ru"
+    assert form.initial["language"] == "ru"  # read from the write model: the customer document has no language
     response = client.post("/account/", data)
     assert response.status_code == 302
     customer.refresh_from_db()
