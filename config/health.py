@@ -40,12 +40,13 @@ def broker_problem() -> str | None:
 def lagging_projections() -> list[dict[str, Any]]:
     """Projections further behind the log than PROJECTION_READY_MAX_LAG_EVENTS or _SECONDS allow."""
     from projections.progress import projection_statuses
+    from projections.registry import PROJECTIONS
 
     max_events = settings.PROJECTION_READY_MAX_LAG_EVENTS
     max_seconds = settings.PROJECTION_READY_MAX_LAG_SECONDS
     return [
         {"name": status.name, "events_behind": status.events_behind, "seconds_behind": status.seconds_behind}
-        for status in projection_statuses()
+        for status in projection_statuses(names=tuple(PROJECTIONS))
         if status.events_behind > max_events or status.seconds_behind > max_seconds
     ]
 

@@ -49,6 +49,11 @@ class ProjectionRow:
     error_summary: str
     rebuild: RebuildState | None
 
+    @property
+    def rebuildable(self) -> bool:
+        """A reactor is never rebuilt: replaying it from 0 would record every past email again."""
+        return self.status.name in PROJECTIONS
+
 
 def staff_id(request: HttpRequest) -> int:
     """The admin log's user id; admin views are only reached logged in."""

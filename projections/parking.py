@@ -65,7 +65,7 @@ def _replay(chain: list[ParkedEvent]) -> Replayed:
     """Apply the chain in order, each event in its own savepoint; the first that fails heads what is left."""
     if not chain:
         return Replayed(applied=0)
-    projection = segments.units()[chain[0].projection]
+    projection = segments.consumers()[chain[0].projection]  # a reactor's parked event is retried the same way
     events = Event.objects.using(runner.EVENT_DB).in_bulk([each.position for each in chain])
     for applied, parked in enumerate(chain):
         try:

@@ -2,7 +2,7 @@
 
 `read_position(names)` — every event up to it is reflected in those projections' read models;
 `wait_for_position(...)` — the one polling loop that waits for a position (X-Min-Position, `?after=N`, the
-admin's "saved" message); `projection_statuses()` — checkpoint, lag, errors and parked events per projection;
+admin's "saved" message); `projection_statuses()` — checkpoint, lag, errors and parked events per consumer;
 `held_aggregates(names)` — the aggregates whose events wait behind a parked one (sequenced parking);
 `RebuildProgress` — how far a running rebuild has replayed.
 """
@@ -18,7 +18,7 @@ from commands.log_head import published_head
 from commands.models import Event
 from projections import segments
 from projections.models import Checkpoint, ParkedEvent
-from projections.registry import PROJECTIONS
+from projections.registry import CONSUMERS
 
 EVENT_DB = "default"
 POLL_SECONDS = 0.05
@@ -108,12 +108,20 @@ class ProjectionStatus:
     held_aggregates: list[str]
 
 
-def projection_statuses(*, now: datetime | None = None) -> list[ProjectionStatus]:
+def projection_statuses(
+    *, now: datetime | None = None, names: tuple[str, ...] = tuple(CONSUMERS)
+) -> list[ProjectionStatus]:
+    """By default the reactors too: a stuck email reactor is as much the operators' business as a projection.
+
+    Readiness passes `PROJECTIONS` only: a reactor behind delays emails, never what a query serves.
+    """
     now = now or timezone.now()
     head = head_position()
-    checkpoints = {checkpoint.name: checkpoint for checkpoint in Checkpoint.objects.filter(name__in=segments.expand())}
+    checkpoints = {
+        checkpoint.name: checkpoint for checkpoint in Checkpoint.objects.filter(name__in=segments.expand(names))
+    }
     statuses = []
-    for name in PROJECTIONS:
+    for name in names:
         # A split projection is as far as its slowest segment; its errors are those of the first segment with one.
         units = [checkpoints.get(each) or Checkpoint(name=each) for each in segments.expand((name,))]
         checkpoint = min(units, key=lambda each: each.position)
