@@ -1,13 +1,17 @@
 """A reactor's poison event parks like a projection's, shows on the operators' pages, and retry brings its email."""
 
+import importlib
 import uuid
+from types import SimpleNamespace
 
 import pytest
+from django.apps import apps
+from django.db import connections
 from django.urls import reverse
 
 from commands.models import Event
 from projections import parking, progress, runner
-from projections.models import OutboxMessage, ParkedEvent
+from projections.models import Checkpoint, OutboxMessage, ParkedEvent
 from projections.reactors.emails import OrderEmailsReactor
 from projections.registry import REACTORS
 from tests.factories import make_customer, make_product, place_order
@@ -63,3 +67,18 @@ def test_the_projections_page_lists_the_reactor_without_a_rebuild_button():
     html = client.get(reverse("admin:projections_checkpoint_changelist")).content.decode()
     assert 'data-projection="order_emails"' in html
     assert 'data-rebuild="orders"' in html and 'data-rebuild="order_emails"' not in html
+
+
+def test_a_read_database_migrated_onto_an_existing_log_emails_only_what_comes_after():
+    """The outbox migration starts the reactor at the head: no email about orders placed before it existed."""
+    product, customer = make_product(stock=10), make_customer()
+    place_order(customer, (product, 1))
+    Checkpoint.objects.filter(name="order_emails").delete()  # as before the migration ran
+    migration = importlib.import_module("projections.migrations.0004_order_emails_start_at_head")
+    migration.start_at_head(apps, SimpleNamespace(connection=connections["read"]))
+    assert Checkpoint.objects.get(name="order_emails").position == progress.head_position()
+    reactor = REACTORS["order_emails"]
+    assert runner.run_projection(reactor) == 0 and not OutboxMessage.objects.exists()
+    after = place_order(customer, (product, 1))
+    runner.run_projection(reactor)
+    assert list(OutboxMessage.objects.values_list("position", flat=True)) == [after.position]
