@@ -16,8 +16,9 @@ runs at its own pace), and the events alone would make the reactor keep a copy o
 row is read once, when the effect is recorded; a retried batch finds the outbox row already there.
 
 A reactor is not rebuilt or verified (blue/green replays would send every email again): it is not in
-`registry.PROJECTIONS`, only in `registry.CONSUMERS`, which the tasks run. A new reactor on an existing log starts
-at position 0; set its checkpoint to the head first if the past should cause nothing (docs/operations.md).
+`registry.PROJECTIONS`, only in `registry.CONSUMERS`, which the tasks run. The order emails reactor's checkpoint
+is created at the log's head by the migration that adds the outbox (projections/migrations/0004), so a shop that
+existed before, or an empty read database recreated under a full log, emails only what comes next.
 """
 
 import logging
