@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('queries', '0004_order_delivery_address'),
+        ('queries', '0005_order_customer_segment'),
     ]
 
     operations = [
