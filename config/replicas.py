@@ -49,9 +49,13 @@ _health: dict[str, ReplicaHealth] = {}
 
 
 def read_position_on(alias: str) -> int | None:
+    """The read position as progress.py means it: the projections' checkpoints only, not a reactor's (the
+    email outbox's progress says nothing about what a query serves) nor a rebuild's next generation."""
+    from projections import segments
     from projections.models import Checkpoint
 
-    return Checkpoint.objects.using(alias).aggregate(position=Min("position"))["position"]
+    checkpoints = Checkpoint.objects.using(alias).filter(name__in=segments.expand())
+    return checkpoints.aggregate(position=Min("position"))["position"]
 
 
 def too_far_behind(alias: str) -> bool:
