@@ -16,27 +16,13 @@ class CustomerSummaryProjection(Projection):
 
     @handles(CustomerRegistered)
     def customer_registered(self, recorded: Recorded[CustomerRegistered]) -> None:
-        customer = recorded.event
-        rows().create(
-            CustomerView(
-                id=recorded.aggregate_id,
-                user_id=customer.user_id,
-                email=customer.email,
-                name=customer.name,
-                phone=customer.phone,
-                address=customer.address,
-                created_at=recorded.occurred_at,
-                updated_at=recorded.occurred_at,
-                version=recorded.aggregate_version,
-            )
-        )
+        details = recorded.event.fields()  # email, name, phone, address, user_id, language
+        rows().create(CustomerView(id=recorded.aggregate_id, **details, **recorded.birth_stamps))
 
     @handles(CustomerDetailsUpdated)
     def customer_details_updated(self, recorded: Recorded[CustomerDetailsUpdated]) -> None:
         if customer := rows().change(CustomerView, recorded.aggregate_id):
-            # The language is the emails' business (the write model), not the customer document's.
-            changes = {key: value for key, value in recorded.event.changes.items() if key != "language"}
-            assign(customer, updated_at=recorded.occurred_at, version=recorded.aggregate_version, **changes)
+            assign(customer, **recorded.stamps, **recorded.event.changes)
 
     @handles(OrderPlaced)
     def order_placed(self, recorded: Recorded[OrderPlaced]) -> None:

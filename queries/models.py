@@ -57,6 +57,8 @@ class CustomerView(models.Model):
     name = models.CharField(max_length=200)
     phone = models.CharField(max_length=40, blank=True, default="")
     address = models.JSONField(null=True, blank=True)
+    # The language the shop writes to them in; the account page shows it (the emails read the write model's).
+    language = models.CharField(max_length=8, default="en", db_default="en")
     orders_count = models.IntegerField(default=0)
     total_spent = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     last_order_at = models.DateTimeField(null=True, blank=True)

@@ -63,12 +63,6 @@ def active_language() -> str:
     return language if language in dict(settings.LANGUAGES) else "en"
 
 
-def customer_language(customer_id: uuid.UUID) -> str:
-    """The language the shop writes to this customer in (the write model's: emails and the account form)."""
-    found = Customer.objects.filter(pk=customer_id).values_list("language", flat=True).first()
-    return found or "en"
-
-
 @command("register-customer")
 def register_customer(
     *,

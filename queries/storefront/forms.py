@@ -159,10 +159,10 @@ class AccountDetailsForm(forms.Form):
     )
 
     @classmethod
-    def initial_for(cls, customer: CustomerView, language: str) -> dict[str, Any]:
+    def initial_for(cls, customer: CustomerView) -> dict[str, Any]:
         address = customer.address or {}
         initial = {"version": customer.version, "name": customer.name, "email": customer.email, "phone": customer.phone}
-        initial["language"] = language
+        initial["language"] = customer.language
         return initial | {field: address.get(field, "") for field in ADDRESS_FIELDS}
 
     def clean_country(self) -> str:
@@ -184,13 +184,13 @@ class AccountDetailsForm(forms.Form):
             return None
         return {field: data.get(field, "") for field in ADDRESS_FIELDS}
 
-    def changes_from(self, customer: CustomerView, language: str) -> dict[str, Any]:
+    def changes_from(self, customer: CustomerView) -> dict[str, Any]:
         """Only what differs from the customer's current details: the command records exactly that."""
         data = self.cleaned_data
         changes: dict[str, Any] = {
             field: data[field] for field in ("name", "email", "phone") if data[field] != getattr(customer, field)
         }
-        if data.get("language") and data["language"] != language:
+        if data.get("language") and data["language"] != customer.language:
             changes["language"] = data["language"]
         if self.address() != (customer.address or None):
             changes["address"] = self.address()

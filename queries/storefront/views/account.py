@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from commands.errors import CommandRejected, RejectionCode, VersionConflict
-from commands.handlers.customers import customer_language, register_customer, update_customer_details
+from commands.handlers.customers import register_customer, update_customer_details
 from config.throttles import TOO_MANY_RESET_REQUESTS, PasswordResetThrottle, SignupThrottle, try_again_in
 from config.token_revocation import StorefrontPasswordChangeForm
 from queries.models import CustomerView
@@ -174,10 +174,9 @@ def account(request: HttpRequest) -> HttpResponse:
         if signup_in_progress(request):
             return processing(request)
         return render(request, "storefront/account/no_customer.html", {"page_title": _("Your account")}, status=404)
-    language = customer_language(customer.pk)
-    form = AccountDetailsForm(request.POST or None, initial=AccountDetailsForm.initial_for(customer, language))
+    form = AccountDetailsForm(request.POST or None, initial=AccountDetailsForm.initial_for(customer))
     if request.method == "POST" and form.is_valid():
-        changes = form.changes_from(customer, language)
+        changes = form.changes_from(customer)
         if not changes:
             messages.info(request, _("Nothing to change."))
             return redirect("storefront:account")
