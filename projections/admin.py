@@ -1,6 +1,7 @@
 """The projections page: how far each projection has got, rebuilds, and parked events to retry or skip."""
 
 import dataclasses
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -184,34 +185,35 @@ class ProjectionsAdmin(admin.ModelAdmin):
             raise PermissionDenied
         return get_object_or_404(ParkedEvent, pk=pk)
 
-    def retry_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        parked = self.parked_event(request, pk, permission="projections.change_parkedevent")
-        label = str(parked)
+    def act_on_parked(
+        self, request: HttpRequest, pk: int, *, permission: str, act: Callable[[int], parking.Replayed]
+    ) -> tuple[ParkedEvent, parking.Replayed] | None:
+        """Retry or skip one parked event; None, with a message saying why, when nothing could be applied."""
+        parked = self.parked_event(request, pk, permission=permission)
         try:
-            replayed = parking.retry(parked.pk)
+            return parked, act(parked.pk)
         except parking.ProjectionBusy:
             messages.warning(request, f"{parked.projection} is busy (a batch or a rebuild); try again in a moment.")
         except runner.EventFailed as failure:
-            messages.error(request, f"{label} failed again: {short_error(failure.error)}. It stays parked.")
-        else:
+            messages.error(request, f"{parked} failed again: {short_error(failure.error)}. It stays parked.")
+        return None
+
+    def retry_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if acted := self.act_on_parked(request, pk, permission="projections.change_parkedevent", act=parking.retry):
+            parked, replayed = acted
             LogEntry.objects.log_actions(staff_id(request), [parked], DELETION, "Retried: applied.", single_object=True)
-            report_replayed(request, label, replayed)
+            report_replayed(request, str(parked), replayed)
         return self.back()
 
     def skip_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        parked = self.parked_event(request, pk, permission="projections.delete_parkedevent")
-        label = str(parked)
-        try:
-            replayed = parking.skip(parked.pk)
-        except parking.ProjectionBusy:
-            messages.warning(request, f"{parked.projection} is busy (a batch or a rebuild); try again in a moment.")
-            return self.back()
-        LogEntry.objects.log_actions(
-            staff_id(request), [parked], DELETION, "Skipped: never applied.", single_object=True
-        )
-        messages.success(request, f"{label} skipped; the admin log keeps a note of it.")
-        if replayed.applied or replayed.stuck_at:
-            report_replayed(request, "The events it held", replayed)
+        if acted := self.act_on_parked(request, pk, permission="projections.delete_parkedevent", act=parking.skip):
+            parked, replayed = acted
+            LogEntry.objects.log_actions(
+                staff_id(request), [parked], DELETION, "Skipped: never applied.", single_object=True
+            )
+            messages.success(request, f"{parked} skipped; the admin log keeps a note of it.")
+            if replayed.applied or replayed.stuck_at:
+                report_replayed(request, "The events it held", replayed)
         return self.back()
 
 
