@@ -31,8 +31,12 @@ class DomainEvent:
     def type_name(cls) -> str:
         return cls.__name__
 
+    def fields(self) -> dict[str, Any]:
+        """The fields by name, typed (a projection whose document has the same columns takes them as they are)."""
+        return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+
     def payload(self) -> dict[str, Any]:
-        return {field.name: _plain(getattr(self, field.name)) for field in dataclasses.fields(self)}
+        return {name: _plain(value) for name, value in self.fields().items()}
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> Self:

@@ -23,27 +23,19 @@ class CatalogProjection(Projection):
 
     @handles(ProductCreated)
     def product_created(self, recorded: Recorded[ProductCreated]) -> None:
-        product = recorded.event
         rows().create(
             ProductView(
                 id=recorded.aggregate_id,
-                sku=product.sku,
-                name=product.name,
-                description=product.description,
-                price=product.price,
                 currency=settings.SHOP_CURRENCY,
-                stock=product.stock,
-                image=product.image,
-                created_at=recorded.occurred_at,
-                updated_at=recorded.occurred_at,
-                version=recorded.aggregate_version,
+                **recorded.event.fields(),  # sku, name, description, price, stock, image
+                **recorded.birth_stamps,
             )
         )
 
     def _touch(self, recorded: Recorded, **changes: object) -> None:
         product = rows().change(ProductView, recorded.aggregate_id)
         if product is not None:
-            assign(product, updated_at=recorded.occurred_at, version=recorded.aggregate_version, **changes)
+            assign(product, **recorded.stamps, **changes)
 
     @handles(ProductUpdated)
     def product_updated(self, recorded: Recorded[ProductUpdated]) -> None:

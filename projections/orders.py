@@ -60,15 +60,13 @@ class OrderDetailsProjection(Projection):
                 total=order.total,
                 currency=order.currency,
                 delivery_address=order.delivery_address,
-                created_at=recorded.occurred_at,
-                updated_at=recorded.occurred_at,
-                version=recorded.aggregate_version,
+                **recorded.birth_stamps,
             )
         )
 
     def _set_status(self, recorded: Recorded, status: OrderStatus, **changes: object) -> None:
         if order := rows().change(OrderView, recorded.aggregate_id):
-            assign(order, status=status, updated_at=recorded.occurred_at, version=recorded.aggregate_version, **changes)
+            assign(order, status=status, **recorded.stamps, **changes)
 
     @handles(OrderPaid)
     def order_paid(self, recorded: Recorded[OrderPaid]) -> None:
@@ -90,8 +88,7 @@ class OrderDetailsProjection(Projection):
         order.lines = [line for line in order.lines if line["product_id"] != removed]
         order.item_count = sum(line["quantity"] for line in order.lines)
         order.total = recorded.event.total
-        order.updated_at = recorded.occurred_at
-        order.version = recorded.aggregate_version
+        assign(order, **recorded.stamps)
 
 
 def show_current_customers(renamed: set[tuple[int, int, UUID]]) -> None:

@@ -28,6 +28,16 @@ class Recorded(Generic[EventT]):
     def type(self) -> str:
         return type(self.event).type_name()
 
+    @property
+    def stamps(self) -> dict[str, Any]:
+        """What this event sets on the read document it changes: when it last changed, and its version."""
+        return {"updated_at": self.occurred_at, "version": self.aggregate_version}
+
+    @property
+    def birth_stamps(self) -> dict[str, Any]:
+        """The stamps of a read document this event creates: `stamps`, and it was created now."""
+        return {"created_at": self.occurred_at, **self.stamps}
+
     def __str__(self) -> str:
         return f"#{self.position} {self.type} {self.aggregate_type}:{self.aggregate_id} v{self.aggregate_version}"
 
