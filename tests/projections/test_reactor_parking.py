@@ -74,7 +74,7 @@ def test_a_read_database_migrated_onto_an_existing_log_emails_only_what_comes_af
     product, customer = make_product(stock=10), make_customer()
     place_order(customer, (product, 1))
     Checkpoint.objects.filter(name="order_emails").delete()  # as before the migration ran
-    migration = importlib.import_module("projections.migrations.0004_order_emails_start_at_head")
+    migration = importlib.import_module("projections.migrations.0002_order_emails_start_at_head")
     migration.start_at_head(apps, SimpleNamespace(connection=connections["read"]))
     assert Checkpoint.objects.get(name="order_emails").position == progress.head_position()
     reactor = REACTORS["order_emails"]

@@ -27,7 +27,7 @@ def start_at_head(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("commands", "0001_initial"),
-        ("projections", "0003_outbox"),
+        ("projections", "0001_initial"),
     ]
 
     operations = [migrations.RunPython(start_at_head, migrations.RunPython.noop, elidable=False)]

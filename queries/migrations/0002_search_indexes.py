@@ -14,15 +14,11 @@ from queries.search import PostgreSQLOnly
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('queries', '0002_product_image'),
+        ('queries', '0001_initial'),
     ]
 
     operations = [
         TrigramExtension(),  # a no-op on SQLite
-        migrations.AddIndex(
-            model_name='productview',
-            index=models.Index(fields=['stock'], name='product_stock'),
-        ),
         PostgreSQLOnly(migrations.AddIndex(
             model_name='customerview',
             index=django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.search.CombinedSearchVector(django.contrib.postgres.search.SearchVector('name', config='simple', weight='A'), '||', django.contrib.postgres.search.SearchVector('email', config='simple', weight='B'), django.contrib.postgres.search.SearchConfig('simple')), name='customer_search'),
