@@ -274,29 +274,3 @@ def batches(up_to: int | None, size: int = 2000) -> Iterator[list[Event]]:
             return
         yield batch
         position = batch[-1].position
-
-
-def snapshot(projection: Projection) -> dict[str, dict[object, dict]]:
-    return {
-        model._meta.label: {row["pk"]: row for row in model._default_manager.values("pk", *_fields(model))}
-        for model in projection.read_models
-    }
-
-
-def _fields(model: type) -> list[str]:
-    return [field.attname for field in model._meta.concrete_fields]  # type: ignore[attr-defined]
-
-
-def describe_differences(live: dict, replayed: dict) -> list[str]:
-    differences = []
-    for label, live_rows in live.items():
-        replay_rows = replayed[label]
-        for pk in live_rows.keys() - replay_rows.keys():
-            differences.append(f"{label} {pk}: live only")
-        for pk in replay_rows.keys() - live_rows.keys():
-            differences.append(f"{label} {pk}: replay only")
-        for pk in live_rows.keys() & replay_rows.keys():
-            if live_rows[pk] != replay_rows[pk]:
-                changed = sorted(k for k in live_rows[pk] if live_rows[pk][k] != replay_rows[pk].get(k))
-                differences.append(f"{label} {pk}: differs in {', '.join(changed)}")
-    return differences

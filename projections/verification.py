@@ -34,35 +34,61 @@ def verify(projection: Projection) -> list[str]:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         try:
             positions = dict(Checkpoint.objects.filter(name__in=names).values_list("name", "position"))
-            live = runner.snapshot(projection)
+            live = snapshot(projection)
             scratch = f"verify_{projection.name}_{os.getpid()}"
             blue_green.copy_tables(connection, projection, scratch)
             with blue_green.writing_to(connection, projection, scratch):
                 for part in segments.parts(projection):
                     for batch in runner.batches(positions[part.name]):
                         runner.apply_batch(part, batch)
-                replayed = runner.snapshot(projection)
+                replayed = snapshot(projection)
         except runner.EventFailed as failure:
             return [failed(failure)]
         finally:
             transaction.set_rollback(True, using=READ_DB)  # a verification changes nothing, the scratch schema goes
-    return runner.describe_differences(live, replayed)
+    return describe_differences(live, replayed)
 
 
 def verify_in_place(projection: Projection, names: list[str]) -> list[str]:
     with transaction.atomic(using=READ_DB):
         positions = [each.position for each in Checkpoint.objects.select_for_update().filter(name__in=names)]
-        live = runner.snapshot(projection)
+        live = snapshot(projection)
         try:
             runner.replay(projection, up_to=min(positions))
-            replayed = runner.snapshot(projection)
+            replayed = snapshot(projection)
         except runner.EventFailed as failure:
             return [failed(failure)]
         finally:
             transaction.set_rollback(True, using=READ_DB)
-    return runner.describe_differences(live, replayed)
+    return describe_differences(live, replayed)
 
 
 def failed(failure: runner.EventFailed) -> str:
     """Typically a parked event whose handler still fails: the live rows lack its effect."""
     return f"replay fails at {failure.event}: {failure.error.strip().splitlines()[-1]}"
+
+
+def snapshot(projection: Projection) -> dict[str, dict[object, dict]]:
+    return {
+        model._meta.label: {row["pk"]: row for row in model._default_manager.values("pk", *_fields(model))}
+        for model in projection.read_models
+    }
+
+
+def _fields(model: type) -> list[str]:
+    return [field.attname for field in model._meta.concrete_fields]  # type: ignore[attr-defined]
+
+
+def describe_differences(live: dict, replayed: dict) -> list[str]:
+    differences = []
+    for label, live_rows in live.items():
+        replay_rows = replayed[label]
+        for pk in live_rows.keys() - replay_rows.keys():
+            differences.append(f"{label} {pk}: live only")
+        for pk in replay_rows.keys() - live_rows.keys():
+            differences.append(f"{label} {pk}: replay only")
+        for pk in live_rows.keys() & replay_rows.keys():
+            if live_rows[pk] != replay_rows[pk]:
+                changed = sorted(k for k in live_rows[pk] if live_rows[pk][k] != replay_rows[pk].get(k))
+                differences.append(f"{label} {pk}: differs in {', '.join(changed)}")
+    return differences

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from commands.handlers import customers, orders, products
-from projections import runner, segments
+from projections import segments, verification
 from projections.models import Checkpoint
 from projections.registry import PROJECTIONS
 from tests.factories import context, make_customer, make_product, place_order
@@ -15,7 +15,7 @@ from tests.factories import context, make_customer, make_product, place_order
 def read_side_snapshot() -> dict[str, Any]:
     """Every row of every read model, by projection, plus each checkpoint's (each segment's) position."""
     return {
-        "rows": {name: runner.snapshot(projection) for name, projection in PROJECTIONS.items()},
+        "rows": {name: verification.snapshot(projection) for name, projection in PROJECTIONS.items()},
         "checkpoints": dict(Checkpoint.objects.filter(name__in=segments.expand()).values_list("name", "position")),
     }
 

@@ -25,7 +25,7 @@ def two_segments(settings):
 
 
 def order_documents() -> dict:
-    return runner.snapshot(PROJECTIONS["orders"])["queries.OrderView"]
+    return verification.snapshot(PROJECTIONS["orders"])["queries.OrderView"]
 
 
 @pytest.mark.django_db(databases="__all__")
