@@ -9,6 +9,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("cqrs_shop")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Autodiscovery looks for each app's top-level `tasks` module only; the reactors' delivery task lives deeper.
+app.autodiscover_tasks(["projections.reactors"])
 
 
 @signals.celeryd_init.connect
