@@ -1,5 +1,6 @@
 """The side-by-side part of `make bench`: seed at scale, serve as production does, drive it with wrk."""
 
+import json
 import os
 import platform
 import subprocess
@@ -37,7 +38,29 @@ def at_priority(niceness: int, pids: list[int]) -> list[int]:
     return previous
 
 
-def seed(scale: Scale, *, niceness: int) -> tuple[Any, float]:
+def kept_seed_file() -> Path:
+    from benchmarks.databases import PREFIX
+
+    return RESULTS / f"kept-seed-{PREFIX}.json"
+
+
+def kept_seed(scale: Scale) -> tuple[Any, float] | None:
+    """The seed a --keep-seed run left, if it is of this scale and its databases still hold it."""
+    from benchmarks.shop_seed import Seeded
+    from commands.models import Event
+
+    try:
+        kept = json.loads(kept_seed_file().read_text())
+    except (OSError, ValueError):
+        return None
+    if kept["seeded"]["scale"] != asdict(scale) or not Event.objects.filter(position=kept["seeded"]["head"]).exists():
+        return None
+    seeded = Seeded(**{**kept["seeded"], "scale": Scale(**kept["seeded"]["scale"])})
+    print(f"reusing the kept {scale.name} seed ({seeded.events:,} events)", file=sys.stderr)
+    return seeded, kept["seconds"]
+
+
+def seed(scale: Scale, *, niceness: int, keep: bool = False) -> tuple[Any, float]:
     """Seed at `niceness` (this process and its two PostgreSQL backends): the machine may be shared."""
     from django.core.management import call_command
 
@@ -45,6 +68,9 @@ def seed(scale: Scale, *, niceness: int) -> tuple[Any, float]:
 
     for alias in ("default", "read"):
         call_command("migrate", database=alias, verbosity=0)
+    reused = kept_seed(scale) if keep else None
+    if reused is not None:
+        return reused
     pids = [os.getpid(), *backend_pids()]
     previous = at_priority(niceness, pids)
     print(
@@ -57,6 +83,9 @@ def seed(scale: Scale, *, niceness: int) -> tuple[Any, float]:
     vacuum_analyze()
     for pid, value in zip(pids, previous, strict=True):
         os.setpriority(os.PRIO_PROCESS, pid, value)
+    if keep:
+        RESULTS.mkdir(exist_ok=True)
+        kept_seed_file().write_text(json.dumps({"seeded": asdict(seeded), "seconds": took}))
     return seeded, took
 
 
@@ -177,7 +206,7 @@ def stage(report: dict[str, Any], name: str) -> Iterator[None]:
 
 
 def run_http_part(
-    scale: Scale, *, rounds: int, seconds: float, profile_seconds: float, seed_niceness: int
+    scale: Scale, *, rounds: int, seconds: float, profile_seconds: float, seed_niceness: int, keep_seed: bool = False
 ) -> dict[str, Any]:
     from benchmarks import profiling, side_by_side, visibility
     from benchmarks.http_rows import HTTPS, order_bodies, rows
@@ -185,7 +214,7 @@ def run_http_part(
     from benchmarks.server import WebServer, WebSettings
 
     load_before = os.getloadavg()
-    seeded, seed_seconds = seed(scale, niceness=seed_niceness)
+    seeded, seed_seconds = seed(scale, niceness=seed_niceness, keep=keep_seed)
     token = staff_token()
     RESULTS.mkdir(exist_ok=True)
     web = WebSettings()

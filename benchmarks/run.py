@@ -5,9 +5,12 @@
     make bench BENCH_ARGS="--part rebuild"  # only the projection rebuild throughput
     make bench BENCH_ARGS="--part catchup --catchup-events 200000"  # order backlog: 1 vs 2 workers
 
-Each part creates its own databases (benchh_write, benchh_read) on the servers of DATABASE_URL and
-READ_DATABASE_URL, and drops them at the end. The HTTP part writes benchmarks/results/<scale>.json and
-the measured section of docs/performance.md; the rebuild part writes benchmarks/results.json.
+Each part creates its own databases (benchh_write, benchh_read for the HTTP part) on the servers of
+DATABASE_URL and READ_DATABASE_URL, and drops them at the end. With --keep-seed the HTTP part keeps its
+seeded pair, and the next run of the same scale with --keep-seed reuses it instead of seeding again (a
+1M-order seed takes a quarter of an hour or more; what the previous run's commands wrote stays in it).
+The HTTP part writes benchmarks/results/<scale>.json and the measured section of docs/performance.md; the
+rebuild part writes benchmarks/results.json.
 """
 
 import argparse
@@ -32,14 +35,19 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=None, help="per wrk run (default 10 full, 5 otherwise)")
     parser.add_argument("--profile-seconds", type=float, default=10, help="py-spy per profiled row; 0: none")
     parser.add_argument("--catchup-events", type=int, default=20_000, help="order backlog of the catchup part")
+    parser.add_argument(
+        "--keep-seed", action="store_true", help="keep the HTTP part's seeded databases and reuse them next time"
+    )
     parser.add_argument("--seed-nice", type=int, default=19, help="nice value while seeding (default 19)")
     return parser.parse_args()
 
 
-def with_databases(work: Any) -> Any:
-    databases = bench_databases()
-    for database in databases:
-        database.create()
+def with_databases(work: Any, *, part: str, keep: bool = False) -> Any:
+    """Run `work` on fresh databases; with `keep`, on the kept ones if they are there, and keep them after."""
+    databases = bench_databases(part)
+    if not (keep and all(database.exists() for database in databases)):
+        for database in databases:
+            database.create()
     point_django_at(databases)
     try:
         import django
@@ -50,7 +58,7 @@ def with_databases(work: Any) -> Any:
         from django.db import connections
 
         connections.close_all()
-        for database in databases:
+        for database in databases if not keep else ():
             database.drop()
 
 
@@ -67,7 +75,10 @@ def http(options: argparse.Namespace) -> None:
             seconds=seconds,
             profile_seconds=options.profile_seconds,
             seed_niceness=options.seed_nice,
-        )
+            keep_seed=options.keep_seed,
+        ),
+        part="http",
+        keep=options.keep_seed,
     )
     path = RESULTS / f"{scale.name}.json"
     path.write_text(json.dumps(report, indent=2) + "\n")
@@ -82,7 +93,7 @@ def http(options: argparse.Namespace) -> None:
 def rebuild() -> None:
     from benchmarks.rebuild import run_rebuild_part
 
-    results = with_databases(run_rebuild_part)
+    results = with_databases(run_rebuild_part, part="rebuild")
     REBUILD_RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(f"written to {REBUILD_RESULTS}", file=sys.stderr)
 
@@ -90,7 +101,7 @@ def rebuild() -> None:
 def catchup(options: argparse.Namespace) -> None:
     from benchmarks.catchup import run_catchup_part
 
-    results = with_databases(lambda: run_catchup_part(options.catchup_events))
+    results = with_databases(lambda: run_catchup_part(options.catchup_events), part="catchup")
     path = ROOT / "results" / "catchup.json"
     path.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
