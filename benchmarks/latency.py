@@ -25,7 +25,13 @@ class Worker:
     """`celery worker` with its embedded beat, on the bench databases (it inherits the environment)."""
 
     def __init__(self) -> None:
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "VAR_DIR": str(ROOT / "var" / "bench-worker")}
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "VAR_DIR": str(ROOT / "var" / "bench-worker"),
+            # The order emails are recorded in the outbox as in production; sending them is a mail server's work.
+            "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+        }
         self.process = subprocess.Popen(processes.celery_worker_command("bench", beat=True), cwd=ROOT, env=env)
 
     def stop(self) -> None:
