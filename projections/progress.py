@@ -4,6 +4,8 @@
 `wait_for_position(...)` — the one polling loop that waits for a position (X-Min-Position, `?after=N`, the
 admin's "saved" message); `projection_statuses()` — checkpoint, lag, errors and parked events per consumer;
 `held_aggregates(names)` — the aggregates whose events wait behind a parked one (sequenced parking);
+`snapshot_columns(names)` / `position_and_held(names)` — read position and "is anything held" as SQL, selected
+in the same statement as the rows a query serves (or in one of their own when there are none);
 `RebuildProgress` — how far a running rebuild has replayed.
 """
 
@@ -12,6 +14,10 @@ import time
 from datetime import datetime
 
 from django.core.cache import cache
+from django.db import connections, router
+from django.db.models import BigIntegerField, Exists, Expression, Subquery, Value
+from django.db.models.functions import Coalesce, Least
+from django.db.models.sql import Query
 from django.utils import timezone
 
 from commands.log_head import published_head
@@ -24,6 +30,9 @@ EVENT_DB = "default"
 POLL_SECONDS = 0.05
 ERROR_PREVIEW_CHARS = 60
 HELD_SHOWN = 20
+# The names snapshot_columns' expressions are selected under (annotations on a read model's rows).
+SNAPSHOT_POSITION = "snapshot_read_position"
+SNAPSHOT_HELD = "snapshot_anything_held"
 
 
 class NotYetProjected(Exception):
@@ -58,6 +67,46 @@ def read_position(names: tuple[str, ...] | None = None) -> int:
     wanted = segments.expand(names)
     positions = dict(Checkpoint.objects.filter(name__in=wanted).values_list("name", "position"))
     return min((positions.get(name, 0) for name in wanted), default=0)
+
+
+def snapshot_columns(names: tuple[str, ...] | None = None) -> dict[str, Expression | Exists]:
+    """`read_position(names)` and "is any aggregate held" as two SQL expressions, to select beside the rows.
+
+    Why in the same statement: a statement reads one snapshot of the read database, and a projection commits
+    its rows and its checkpoint in one transaction, so the position selected with the rows is exactly the one
+    they are at: every event up to it is in them, and (with nothing held in that snapshot) no later one is
+    missing from what the position promises. Two statements (position, then rows) were one round trip more
+    and only a lower bound: the rows could already be past the position they were served under. The held check
+    belongs to the same snapshot for the same reason: nothing held there means every event up to the position
+    is in the rows (sequenced parking lets a held aggregate's rows lag behind it).
+    Each checkpoint is a primary-key subquery (0 for a unit that has none yet), and PostgreSQL evaluates these
+    uncorrelated subqueries once per statement, not once per row.
+    """
+    units = segments.expand(names)
+    checkpoints = [
+        Coalesce(
+            Subquery(Checkpoint.objects.filter(name=unit).values("position")[:1]),
+            Value(0),
+            output_field=BigIntegerField(),
+        )
+        for unit in units
+    ]
+    position = checkpoints[0] if len(checkpoints) == 1 else Least(*checkpoints, output_field=BigIntegerField())
+    held = Exists(ParkedEvent.objects.filter(projection__in=units, aggregate_id__isnull=False))
+    return {SNAPSHOT_POSITION: position, SNAPSHOT_HELD: held}
+
+
+def position_and_held(names: tuple[str, ...] | None = None) -> tuple[int, bool]:
+    """`snapshot_columns` in a statement of their own: for answers with no row to carry them (a 404, an empty page)."""
+    alias = router.db_for_read(Checkpoint)
+    query = Query(Checkpoint)
+    compiler = query.get_compiler(using=alias)
+    parts = [compiler.compile(column.resolve_expression(query)) for column in snapshot_columns(names).values()]
+    sql = "SELECT " + ", ".join(part for part, _ in parts)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, [param for _, params in parts for param in params])
+        position, held = cursor.fetchone()
+    return int(position), bool(held)
 
 
 def wait_for_position(names: tuple[str, ...], wanted: int | None, timeout: float) -> int:

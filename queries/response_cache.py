@@ -7,8 +7,9 @@ also makes a per-process local memory cache (no Redis) safe: it needs no cross-p
 
 Two things move rows without moving the position, and both bypass the cache:
 - sequenced parking: while a projection holds an aggregate's events, its row lags behind the position and
-  catches up when the parked event is retried; the held check comes after the position is read, so with
-  none held every event up to that position is in the rows the answer is computed from;
+  catches up when the parked event is retried; the held check reads the same snapshot as the position, so
+  with none held every event up to that position is in the rows the answer is computed from (rows only
+  move forward, so a page computed a moment later still holds every one of them);
 - a user's own view of the data (cookies, messages, permissions): only anonymous requests are cached.
 Entries expire after `RESPONSE_CACHE_SECONDS` (0 turns the cache off), which bounds memory and the one
 case the position cannot see: a rebuild that replays the same positions with changed projection code.
@@ -29,7 +30,7 @@ from django.middleware.csrf import get_token
 from django.utils.cache import get_conditional_response
 from django.utils.translation import get_language
 
-from projections.progress import held_aggregates, read_position
+from projections.progress import position_and_held
 
 KEY_PREFIX = "response-cache:"
 # A page's CSRF tokens belong to one visitor: the cached copy holds a marker, each answer gets its own token.
@@ -64,8 +65,8 @@ def cached_page(*projections: str) -> Callable:
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not may_cache(request) or len(messages.get_messages(request)):
                 return view(request, *args, **kwargs)
-            position = read_position(projections)
-            if held_aggregates(projections, limit=1):
+            position, anything_held = position_and_held(projections)  # one statement, one snapshot
+            if anything_held:
                 return view(request, *args, **kwargs)
             # The full path as sent: the page embeds it (the language form's "next").
             key = response_key("page", request, position, request.get_full_path())
