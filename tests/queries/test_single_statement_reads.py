@@ -14,7 +14,7 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from projections import progress, runner
-from projections.models import ParkedEvent
+from projections.models import Checkpoint, ParkedEvent
 from queries.models import OrderView
 from tests.factories import make_customer, make_product, make_staff, place_order
 
@@ -120,3 +120,15 @@ def test_a_held_aggregate_still_shows(staff_api, shop):
     assert response["X-Held-Aggregates"] == staff_api.get("/api/v1/orders/")["X-Held-Aggregates"]
     assert "X-Held-Aggregates" not in staff_api.get(f"/api/v1/products/{shop['kettle']}/")
     assert OrderView.objects.filter(pk=shop["order"]).exists()
+
+
+def test_the_statements_position_is_read_position_for_a_split_projection(settings, shop):
+    settings.PROJECTION_SEGMENTS = {"orders": 2}
+    assert progress.position_and_held(("orders",)) == (0, False) == (progress.read_position(("orders",)), False)
+    Checkpoint.objects.create(name="orders/0", position=5)
+    assert progress.position_and_held(("orders",)) == (0, False)  # orders/1 has no checkpoint yet
+    Checkpoint.objects.create(name="orders/1", position=3)
+    assert progress.position_and_held(("orders",)) == (3, False) == (progress.read_position(("orders",)), False)
+    ParkedEvent.objects.create(projection="orders/1", position=4, event_type="OrderPaid", aggregate_id=uuid.uuid4())
+    assert progress.position_and_held(("orders",)) == (3, True)
+    assert progress.position_and_held(("catalog",))[1] is False
