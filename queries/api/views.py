@@ -4,13 +4,18 @@ Who sees what (the README's permission model): a read model's `view_*` permissio
 opens the admin's page of it; a customer sees their own records; `is_staff` alone shows nothing.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib.auth import get_permission_codename
 from django.db.models import Model, QuerySet, Subquery
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import permissions, viewsets
 from rest_framework.request import Request
+from rest_framework.response import Response
 
 from queries.api.caching import CachedReadsMixin, ConditionalReadsMixin
+from queries.api.documents import order_document, product_document
 from queries.api.filters import (
     CustomerFilter,
     EventFilter,
@@ -31,9 +36,25 @@ def may_view_every_row(request: Request, model: type[Model]) -> bool:
 
 
 class ReadOnlyViewSet(ConditionalReadsMixin, viewsets.ReadOnlyModelViewSet):
+    """`document`, when set, writes each row's JSON in place of the serializer (queries/api/documents.py)."""
+
     schema = ReadModelSchema()
     filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
     pagination_class = ReadModelPagination
+    document: Callable[[Any, Request | None], dict[str, Any]] | None = None
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if self.document is None:
+            return super().retrieve(request, *args, **kwargs)
+        return Response(self.document(self.get_object(), request))
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if self.document is None:
+            return super().list(request, *args, **kwargs)
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        documents = [self.document(row, request) for row in (queryset if page is None else page)]
+        return Response(documents) if page is None else self.get_paginated_response(documents)
 
 
 class MayViewEveryRow(permissions.BasePermission):
@@ -51,6 +72,7 @@ class ProductViewSet(CachedReadsMixin, ReadOnlyViewSet):
     etag_actions = ("list", "retrieve")
     queryset = ProductView.objects.filter(deleted=False)
     serializer_class = ProductSerializer
+    document = staticmethod(product_document)
     filterset_class = ProductFilter
     ordering_fields = ["price", "name", "created_at", "units_sold"]
     permission_classes = [permissions.AllowAny]
@@ -89,6 +111,7 @@ class OrderViewSet(OwnRecordsViewSet):
     etag_actions = ("retrieve",)
     queryset = OrderView.objects.all()
     serializer_class = OrderSerializer
+    document = staticmethod(order_document)
     filterset_class = OrderFilter
     ordering_fields = ["created_at", "total"]
     owner_field = "customer_id"
