@@ -5,9 +5,11 @@ answer without rows reads it on its own. A held aggregate still shows in X-Held-
 """
 
 import uuid
+from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import caches
 from django.db import connections
 from django.test.utils import CaptureQueriesContext
 from knox.models import AuthToken
@@ -59,12 +61,24 @@ def test_an_anonymous_product_read_is_one_statement(api, shop, path, projection)
     assert int(response["X-Read-Position"]) == progress.read_position((projection,)) == progress.head_position()
 
 
-def test_an_order_read_with_a_token_is_one_statement(shop):
+def counting(calls: list[str], name: str, method: Any) -> Any:
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(name)
+        return method(*args, **kwargs)
+
+    return counted
+
+
+def test_an_order_read_with_a_token_is_one_statement_and_one_cache_round_trip(shop, monkeypatch):
+    """The token's cache entry holds its user with the permission sets filled: has_perm asks nothing more."""
     client = with_token(make_staff("integrator"))
     assert client.get(f"/api/v1/orders/{shop['order']}/").status_code == 200  # the token is cached now
+    backend, calls = caches["default"], []
+    for name in ("get", "get_many", "set", "add", "delete", "incr"):
+        monkeypatch.setattr(backend, name, counting(calls, name, getattr(backend, name)))
     response, read, write = statements(client, f"/api/v1/orders/{shop['order']}/")
     assert response.status_code == 200 and response.json()["id"] == shop["order"]
-    assert (len(read), write) == (1, [])
+    assert (len(read), write, calls) == (1, [], ["get_many"])
     assert int(response["X-Read-Position"]) == progress.read_position(("orders",))
 
 
