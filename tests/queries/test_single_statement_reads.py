@@ -39,7 +39,7 @@ def with_token(user: object) -> APIClient:
     return client
 
 
-def statements(client: APIClient, path: str, **headers: str) -> tuple[object, list[str], list[str]]:
+def statements(client: APIClient, path: str, **headers: Any) -> tuple[object, list[str], list[str]]:
     """The response and the SQL it ran on the read and on the write database."""
     with CaptureQueriesContext(connections["read"]) as read, CaptureQueriesContext(connections["default"]) as write:
         response = client.get(path, **headers)
