@@ -17,6 +17,7 @@ from typing import Any
 from benchmarks.shop_plan import Scale
 
 RESULTS = Path(__file__).resolve().parent / "results"
+PROFILED = ("order_detail", "products_list", "create_order")
 
 
 def backend_pids() -> list[int]:
@@ -206,10 +207,18 @@ def stage(report: dict[str, Any], name: str) -> Iterator[None]:
 
 
 def run_http_part(
-    scale: Scale, *, rounds: int, seconds: float, profile_seconds: float, seed_niceness: int, keep_seed: bool = False
+    scale: Scale,
+    *,
+    rounds: int,
+    seconds: float,
+    profile_seconds: float,
+    seed_niceness: int,
+    keep_seed: bool = False,
+    only: tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
+    """Every row, or the rows in `only`; command → visible needs create_order (its rate is half of that row's)."""
     from benchmarks import profiling, side_by_side, visibility
-    from benchmarks.http_rows import HTTPS, order_bodies, rows
+    from benchmarks.http_rows import HTTPS, ROW_KEYS, order_bodies, rows
     from benchmarks.latency import Worker
     from benchmarks.server import WebServer, WebSettings
 
@@ -232,21 +241,27 @@ def run_http_part(
         },
     }
     try:
-        table = rows(seeded, token)
+        every_row = rows(seeded, token)
+        if tuple(row.key for row in every_row) != ROW_KEYS:
+            raise RuntimeError("http_rows.ROW_KEYS (what --rows accepts) must name the rows of rows()")
+        table = [row for row in every_row if only is None or row.key in only]
         print(f"measuring {len(table)} rows x {rounds} rounds on {server.url} …", file=sys.stderr)
         report["rows"] = side_by_side.side_by_side(server.url, table, rounds=rounds, seconds=seconds)
-        side_by_side.add_ceiling_ratios(report["rows"])
+        if "ceiling" in report["rows"]:
+            side_by_side.add_ceiling_ratios(report["rows"])
         report["errors"] = []
-        rate = report["rows"]["create_order"]["app"]["req_per_s"] / 2
-        print(f"command → read-visible at {rate:.0f} commands/s …", file=sys.stderr)
-        headers = dict((HTTPS, ("Authorization", f"Token {token}")))
-        with stage(report, "command_to_visible"):
-            report["command_to_visible"] = visibility.command_to_visible(
-                server.url, headers, order_bodies(seeded), rate=rate, seconds=max(seconds, 10)
-            )
-        side_by_side.wait_for_projections()
+        if "create_order" in report["rows"]:
+            rate = report["rows"]["create_order"]["app"]["req_per_s"] / 2
+            print(f"command → read-visible at {rate:.0f} commands/s …", file=sys.stderr)
+            headers = dict((HTTPS, ("Authorization", f"Token {token}")))
+            with stage(report, "command_to_visible"):
+                report["command_to_visible"] = visibility.command_to_visible(
+                    server.url, headers, order_bodies(seeded), rate=rate, seconds=max(seconds, 10)
+                )
+            side_by_side.wait_for_projections()
         by_key = {row.key: row for row in table}
-        for key in ("order_detail", "products_list") if profile_seconds else ():
+        profiled = [key for key in PROFILED if key in by_key] if profile_seconds else []
+        for key in profiled:
             with stage(report, f"profile {key}"):
                 output = RESULTS / f"profile-{key}-{scale.name}.txt"
                 profile = profiling.profile(server, by_key[key].app, seconds=profile_seconds, output=output)

@@ -3,14 +3,22 @@
 import json
 import random
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import quote_plus
 
 from benchmarks.shop_plan import MATERIALS, NOUNS
-from benchmarks.shop_seed import Seeded
 from benchmarks.wrk import Load
+
+if TYPE_CHECKING:  # shop_seed needs Django set up; `--rows` is checked against ROW_KEYS before that
+    from benchmarks.shop_seed import Seeded
 
 HTTPS = ("X-Forwarded-Proto", "https")
 JSON_BODY = ("Content-Type", "application/json")
+# The keys of rows(), in order: what `make bench --rows` accepts.
+ROW_KEYS = (
+    *("ceiling", "product_detail", "products_list", "order_detail"),
+    *("customers_by_spent", "product_search", "catalog_page", "create_order"),
+)
 # Two-word searches, each matching one product in a hundred (see PlannedProduct.noun).
 SEARCHES = tuple(f"{material} {noun}" for material, noun in zip(MATERIALS, NOUNS, strict=True))
 
@@ -29,7 +37,7 @@ def detail_paths(prefix: str, ids: list[str]) -> tuple[str, ...]:
     return tuple(f"{prefix}{pk}/" for pk in ids)
 
 
-def order_bodies(seeded: Seeded, count: int = 500) -> tuple[str, ...]:
+def order_bodies(seeded: "Seeded", count: int = 500) -> tuple[str, ...]:
     """One line of one unit each, random customer and product: contention as a real shop would see it."""
     rng = random.Random(7)
     return tuple(
@@ -43,7 +51,7 @@ def order_bodies(seeded: Seeded, count: int = 500) -> tuple[str, ...]:
     )
 
 
-def rows(seeded: Seeded, token: str) -> list[Row]:
+def rows(seeded: "Seeded", token: str) -> list[Row]:
     auth = (HTTPS, ("Authorization", f"Token {token}"))
     anonymous = (HTTPS,)
     searches = tuple(quote_plus(text) for text in SEARCHES)

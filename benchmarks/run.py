@@ -4,6 +4,7 @@
     make bench BENCH_ARGS="--scale small"   # 1k / 100 / 10k, a few minutes
     make bench BENCH_ARGS="--part rebuild"  # only the projection rebuild throughput
     make bench BENCH_ARGS="--part catchup --catchup-events 200000"  # order backlog: 1 vs 2 workers
+    make bench BENCH_ARGS="--scale small --part http --rows create_order,ceiling"  # only these rows
 
 Each part creates its own databases (benchh_write, benchh_read for the HTTP part) on the servers of
 DATABASE_URL and READ_DATABASE_URL, and drops them at the end. With --keep-seed the HTTP part keeps its
@@ -11,6 +12,8 @@ seeded pair, and the next run of the same scale with --keep-seed reuses it inste
 1M-order seed takes a quarter of an hour or more; what the previous run's commands wrote stays in it).
 The HTTP part writes benchmarks/results/<scale>.json and the measured section of docs/performance.md; the
 rebuild part writes benchmarks/results.json.
+A run of some rows only (--rows) is a working measurement, not the report: it writes var/bench-<scale>-rows.json
+instead.
 """
 
 import argparse
@@ -27,6 +30,16 @@ ROOT = Path(__file__).resolve().parent
 REBUILD_RESULTS = ROOT / "results.json"
 
 
+def row_keys(value: str) -> tuple[str, ...]:
+    from benchmarks.http_rows import ROW_KEYS
+
+    keys = tuple(key.strip() for key in value.split(",") if key.strip())
+    unknown = sorted(set(keys) - set(ROW_KEYS))
+    if unknown or not keys:
+        raise argparse.ArgumentTypeError(f"unknown rows {unknown}; the rows are {', '.join(ROW_KEYS)}")
+    return keys
+
+
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=sorted(SCALES), default="full")
@@ -34,6 +47,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of every row (default 3)")
     parser.add_argument("--seconds", type=float, default=None, help="per wrk run (default 10 full, 5 otherwise)")
     parser.add_argument("--profile-seconds", type=float, default=10, help="py-spy per profiled row; 0: none")
+    parser.add_argument(
+        "--rows", type=row_keys, default=None, help="comma-separated row keys of the HTTP part (default: all)"
+    )
     parser.add_argument("--catchup-events", type=int, default=20_000, help="order backlog of the catchup part")
     parser.add_argument(
         "--keep-seed", action="store_true", help="keep the HTTP part's seeded databases and reuse them next time"
@@ -76,10 +92,17 @@ def http(options: argparse.Namespace) -> None:
             profile_seconds=options.profile_seconds,
             seed_niceness=options.seed_nice,
             keep_seed=options.keep_seed,
+            only=options.rows,
         ),
         part="http",
         keep=options.keep_seed,
     )
+    if options.rows:
+        partial = ROOT.parent / "var" / f"bench-{scale.name}-rows.json"
+        partial.parent.mkdir(exist_ok=True)
+        partial.write_text(json.dumps(report, indent=2) + "\n")
+        print(f"some rows only: written to {partial} (docs/performance.md untouched)", file=sys.stderr)
+        return
     path = RESULTS / f"{scale.name}.json"
     path.write_text(json.dumps(report, indent=2) + "\n")
     print(f"written to {path}", file=sys.stderr)
