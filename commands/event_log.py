@@ -1,12 +1,14 @@
 """The one append path of the event log."""
 
 import dataclasses
+import functools
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Field
 from django.utils import timezone
 
 from commands.events import DomainEvent
@@ -62,27 +64,61 @@ def append(event: DomainEvent, *, aggregate_id: uuid.UUID, version: int, context
     that remembers "everything up to N" would then skip the late one for good. Taking a
     transaction-scoped advisory lock before drawing the value makes appends, and so the visibility
     of positions, happen in commit order: a higher position is never visible before a lower one.
+    The lock is held until commit, so it is taken as late as it can be: by the event's own INSERT,
+    which a handler makes its last statement (handlers/recording.py).
     """
     connection = connections[WRITE_DB]
     if not connection.in_atomic_block:
         raise RuntimeError("events must be appended inside the command's transaction")
-    serialize_appends(connection)
-    row = Event.objects.using(WRITE_DB).create(
-        aggregate_type=event.aggregate_type,
-        aggregate_id=aggregate_id,
-        aggregate_version=version,
-        type=event.type_name(),
-        payload=event.payload(),
-        occurred_at=context.now,
-        metadata=context.metadata(),
+    row = insert_event(
+        connection,
+        Event(
+            aggregate_type=event.aggregate_type,
+            aggregate_id=aggregate_id,
+            aggregate_version=version,
+            type=event.type_name(),
+            payload=event.payload(),
+            occurred_at=context.now,
+            metadata=context.metadata(),
+        ),
     )
     events_recorded.send(sender=Event, events=[row], using=WRITE_DB)
     publish_on_commit(row.position, using=WRITE_DB)
     return row
 
 
-def serialize_appends(connection: BaseDatabaseWrapper) -> None:
-    """Hold the append lock until the caller's transaction ends (SQLite's IMMEDIATE transactions already do)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_APPEND_LOCK_KEY])
+def insert_event(connection: BaseDatabaseWrapper, row: Event) -> Event:
+    """INSERT the row under the append lock; on PostgreSQL one statement takes the lock, then draws the position.
+
+    The lock is a MATERIALIZED CTE the INSERT selects from: the row to insert (and so its position's nextval) is
+    only formed once the lock's row exists. One round trip fewer, and that one inside the lock: every command's
+    append waits for it. SQLite's IMMEDIATE transactions serialize writers already.
+    """
+    if connection.vendor != "postgresql":
+        row.save(using=WRITE_DB, force_insert=True)
+        return row
+    fields = inserted_fields()
+    values = [field.get_db_prep_save(field.pre_save(row, add=True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(locked_insert_sql(), [_APPEND_LOCK_KEY, *values])
+        row.position = cursor.fetchone()[0]
+    row._state.adding = False
+    row._state.db = WRITE_DB
+    return row
+
+
+def inserted_fields() -> list[Field]:
+    return [field for field in Event._meta.concrete_fields if not field.primary_key]
+
+
+@functools.cache
+def locked_insert_sql() -> str:
+    """Built once from the model (PostgreSQL quotes alike on every connection)."""
+    quote = connections[WRITE_DB].ops.quote_name
+    columns = ", ".join(quote(cast(str, field.column)) for field in inserted_fields())
+    return (
+        "WITH append_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock(%s)) "
+        f"INSERT INTO {quote(Event._meta.db_table)} ({columns}) "
+        f"SELECT {', '.join(['%s'] * len(inserted_fields()))} FROM append_lock "
+        f"RETURNING {quote(cast(str, Event._meta.get_field('position').column))}"
+    )

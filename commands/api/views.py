@@ -122,7 +122,7 @@ class CommandView(APIView):
                 if previous is not None:
                     return self.respond(previous.response_body, previous.response_location)
                 claimed = idempotency.claim(actor=owner, key=key, command=self.spec.name, body=body)
-            result = self.spec.handler(context=context, **arguments)
+            result = self.spec.handler.inside(context=context, **arguments)
             response = {
                 "command": self.spec.name,
                 "command_id": str(context.command_id),

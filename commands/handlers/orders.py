@@ -1,7 +1,7 @@
 """Order commands: place, pay, ship, cancel, remove a line."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import TypedDict
 
@@ -40,6 +40,15 @@ def lock_products(product_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Product]:
     """Lock in one fixed order (by id) so that concurrent orders cannot deadlock on each other."""
     products = Product.objects.select_for_update().filter(pk__in=product_ids).order_by("pk")
     return {product.pk: product for product in products}
+
+
+def save_stock(products: Iterable[Product]) -> None:
+    """One UPDATE for all of a command's products, however many lines it has."""
+    changed = list(products)
+    if len(changed) == 1:
+        changed[0].save(update_fields=["stock", "updated_at"])
+    else:
+        Product.objects.bulk_update(changed, ["stock", "updated_at"])
 
 
 def check_order_state(order: Order, *allowed: OrderStatus, action: str) -> None:
@@ -89,7 +98,6 @@ def place_order(
         product = products[line["product_id"]]
         product.stock -= line["quantity"]
         product.updated_at = context.now
-        product.save(update_fields=["stock", "updated_at"])
         snapshot.append(
             {
                 "product_id": product.pk,
@@ -106,9 +114,13 @@ def place_order(
         currency=order.currency,
         delivery_address=delivery_address,
     )
-    result = record(order, event, context)
-    OrderLine.objects.bulk_create(OrderLine(order=order, **line) for line in snapshot)
-    return result
+    save_stock(products.values())
+    return record(
+        order,
+        event,
+        context,
+        also=lambda: OrderLine.objects.bulk_create(OrderLine(order=order, **line) for line in snapshot),
+    )
 
 
 def _order_in(status: OrderStatus, order_id: uuid.UUID, expected_version: int | None, *, action: str) -> Order:
@@ -176,7 +188,7 @@ def cancel_order(
         product = products[line["product_id"]]
         product.stock += line["quantity"]
         product.updated_at = context.now
-        product.save(update_fields=["stock", "updated_at"])
+    save_stock(products.values())
     previous_status = order.status
     order.status = OrderStatus.CANCELLED
     event = OrderCancelled(

@@ -2,6 +2,7 @@
 
 import dataclasses
 import uuid
+from collections.abc import Callable
 from typing import TypeVar
 
 from django.db import models
@@ -42,11 +43,20 @@ def check_expected_version(aggregate: Aggregate, expected_version: int | None) -
         raise VersionConflict(current_version=aggregate.version, expected_version=expected_version)
 
 
-def record(aggregate: Aggregate, event: DomainEvent, context: CommandContext) -> CommandResult:
+def record(
+    aggregate: Aggregate, event: DomainEvent, context: CommandContext, *, also: Callable[[], object] | None = None
+) -> CommandResult:
+    """Save the aggregate's next version, then `also` (the command's other writes), then append its event.
+
+    The append goes last because it takes the log's append lock, held until commit (event_log.append):
+    every statement after it would hold back every other command's append.
+    """
     aggregate.version += 1
     aggregate.updated_at = context.now
     if aggregate.version == 1:
         aggregate.created_at = context.now
     aggregate.save()
+    if also is not None:
+        also()
     row = append(event, aggregate_id=aggregate.pk, version=aggregate.version, context=context)
     return CommandResult(aggregate_id=aggregate.pk, version=aggregate.version, position=row.position)
