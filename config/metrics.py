@@ -19,7 +19,7 @@ QUERY_SECONDS = Histogram(
 )
 WAKE_UPS = Counter(
     "shop_projection_wake_ups",
-    "Projection wake-ups after a commit: sent, failed (broker unreachable) or skipped (broker paused)",
+    "Projection wake-ups after a commit: sent, pending (one waits already), failed (broker down) or skipped (paused)",
     ["outcome"],
 )
 NOT_QUERIES = frozenset({"healthz", "readyz", "metrics"})

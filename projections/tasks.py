@@ -6,7 +6,10 @@ The wake-up sent by a command is one message (`project_events`); the worker that
 command pays for one broker call whatever the number of projections.
 A projection whose task is already queued and not started is not queued again (a flag in the cache, cleared
 when the task starts): under a stream of commits the queue holds at most one waiting task per projection.
-The catch-up always queues, so a flag left behind by a lost message costs at most one catch-up interval.
+The wake-up itself is coalesced the same way (projections/receivers.py: its flag is WAKE_UP, cleared when
+`project_events` starts), so a stream of commits costs one message per fan-out, not one per command.
+The catch-up always queues, and clears the wake-up's flag, so a flag left behind by a lost message costs at
+most one catch-up interval.
 """
 
 import logging
@@ -35,7 +38,7 @@ logger = logging.getLogger(__name__)
 )
 def project(self: Any, name: str, *, retry: bool = True) -> dict[str, int]:
     """Bring one projection (or reactor) up to the head of the log. Safe to deliver twice or run concurrently."""
-    _forget_queued(name)  # from here on, a new commit needs a new task: this one may have read the log already
+    forget_queued(name)  # from here on, a new commit needs a new task: this one may have read the log already
     try:
         done = {name: runner.run_projection(segments.consumers()[name])}
         if name in REACTORS:
@@ -51,11 +54,15 @@ def project(self: Any, name: str, *, retry: bool = True) -> dict[str, int]:
 QUEUED_FLAG_SECONDS = 30
 
 
+# The flag of the wake-up message (`project_events`); no consumer has this name (it is not a projection's).
+WAKE_UP = "wake-up"
+
+
 def queued_key(name: str) -> str:
     return f"projections:queued:{name}"
 
 
-def _mark_queued(name: str) -> bool:
+def mark_queued(name: str) -> bool:
     """True if no task of this projection was waiting (now one is); a cache that fails says True."""
     try:
         return bool(cache.add(queued_key(name), 1, timeout=QUEUED_FLAG_SECONDS))
@@ -64,7 +71,7 @@ def _mark_queued(name: str) -> bool:
         return True
 
 
-def _forget_queued(name: str) -> None:
+def forget_queued(name: str) -> None:
     try:
         cache.delete(queued_key(name))
     except Exception:
@@ -75,7 +82,7 @@ def fan_out(*, retry: bool, expires: float | None = None, always: bool = False) 
     """Queue one `project` task per projection (per segment) not already waiting; returns the names queued."""
     queued = []
     for name in segments.consumers():
-        if always or _mark_queued(name):
+        if always or mark_queued(name):
             project.apply_async(args=[name], kwargs={"retry": retry}, expires=expires)
             queued.append(name)
     return queued
@@ -83,13 +90,23 @@ def fan_out(*, retry: bool, expires: float | None = None, always: bool = False) 
 
 @shared_task(name="projections.project_events")
 def project_events() -> list[str]:
-    """The wake-up after a commit: one `project` task per projection, retried with backoff if one fails."""
+    """The wake-up after commits: one `project` task per projection, retried with backoff if one fails.
+
+    Its flag goes first: a commit from here on sends a new wake-up. One that found the flag set had committed
+    before this line, so every task this fan-out queues (or finds waiting, not started) reads its events.
+    """
+    forget_queued(WAKE_UP)
     return fan_out(retry=True)
 
 
 @shared_task(name="projections.catch_up")
 def catch_up() -> list[str]:
-    """The periodic safety net for a lost wake-up; a failing projection waits for the next round, not a retry."""
+    """The periodic safety net for a lost wake-up; a failing projection waits for the next round, not a retry.
+
+    A lost wake-up message leaves its flag behind, which would keep commits from sending one until it expires:
+    the catch-up clears it (at worst one wake-up too many: harmless).
+    """
+    forget_queued(WAKE_UP)
     return fan_out(retry=False, expires=settings.PROJECTION_CATCHUP_SECONDS * 3, always=True)
 
 

@@ -8,6 +8,7 @@ import kombu.pools
 
 from config.celery import app
 from projections.receivers import broker_pause
+from projections.tasks import WAKE_UP, forget_queued
 
 WAKE_UP_QUEUE = "projections"
 
@@ -18,8 +19,10 @@ def queued_wake_ups() -> int:
 
 
 def purge_wake_ups() -> None:
+    """Empty the queue, and clear the wake-up's flag as its lost message would have to be (by the catch-up)."""
     with app.connection_for_write() as connection:
         connection.default_channel.queue_purge(WAKE_UP_QUEUE)
+    forget_queued(WAKE_UP)
 
 
 def _use_broker(url: str) -> None:

@@ -11,6 +11,7 @@ from commands.handlers import products
 from commands.log_head import PublishHead
 from commands.models import Event
 from projections.receivers import wake_projections
+from projections.tasks import WAKE_UP, forget_queued
 from tests.factories import context, make_customer, make_product
 from tests.projections.broker import purge_wake_ups, queued_wake_ups, unreachable_broker
 
@@ -43,10 +44,23 @@ def wake_up_queue():
 
 @pytest.mark.django_db(transaction=True, databases="__all__")
 @pytest.mark.usefixtures("wake_up_queue")
-def test_each_committed_command_enqueues_one_wake_up():
+def test_a_committed_command_enqueues_a_wake_up_unless_one_is_waiting():
     make_product()
     make_customer()
-    assert queued_wake_ups() == 2
+    assert queued_wake_ups() == 1  # the second commit's events are read by the wake-up still waiting
+
+    forget_queued(WAKE_UP)  # what the waiting wake-up does when a worker starts it, before it reads the log
+    make_product()
+    assert queued_wake_ups() == 2  # a commit after that start needs a wake-up of its own
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+@pytest.mark.usefixtures("wake_up_queue")
+def test_a_failed_send_leaves_no_flag_that_would_silence_the_next_commits():
+    with unreachable_broker():
+        make_product()
+    make_product()
+    assert queued_wake_ups() == 1
 
 
 @pytest.mark.django_db(transaction=True, databases="__all__")
