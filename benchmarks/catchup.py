@@ -27,7 +27,7 @@ def seed_order_events(total: int) -> int:
     from django.db import transaction
     from django.utils import timezone
 
-    from commands.event_log import CommandContext
+    from commands.event_log import CommandContext, event_row
     from commands.events import CustomerRegistered, DomainEvent, OrderPaid, OrderPlaced, PlacedLine
     from commands.models import Event
 
@@ -39,17 +39,7 @@ def seed_order_events(total: int) -> int:
 
     def append(aggregate: uuid.UUID, version: int, event: DomainEvent) -> None:
         occurred = started + timedelta(milliseconds=len(rows))
-        rows.append(
-            Event(
-                aggregate_type=event.aggregate_type,
-                aggregate_id=aggregate,
-                aggregate_version=version,
-                type=event.type_name(),
-                payload=event.payload(),
-                occurred_at=occurred,
-                metadata=metadata,
-            )
-        )
+        rows.append(event_row(event, aggregate, version, occurred, metadata))
 
     for number, customer in enumerate(customers):
         append(

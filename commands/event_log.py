@@ -70,21 +70,25 @@ def append(event: DomainEvent, *, aggregate_id: uuid.UUID, version: int, context
     connection = connections[WRITE_DB]
     if not connection.in_atomic_block:
         raise RuntimeError("events must be appended inside the command's transaction")
-    row = insert_event(
-        connection,
-        Event(
-            aggregate_type=event.aggregate_type,
-            aggregate_id=aggregate_id,
-            aggregate_version=version,
-            type=event.type_name(),
-            payload=event.payload(),
-            occurred_at=context.now,
-            metadata=context.metadata(),
-        ),
-    )
+    row = insert_event(connection, event_row(event, aggregate_id, version, context.now, context.metadata()))
     events_recorded.send(sender=Event, events=[row], using=WRITE_DB)
     publish_on_commit(row.position, using=WRITE_DB)
     return row
+
+
+def event_row(
+    event: DomainEvent, aggregate_id: uuid.UUID, version: int, occurred_at: datetime, metadata: dict[str, Any]
+) -> Event:
+    """The log row of an event, not saved yet (its position is drawn when it is inserted)."""
+    return Event(
+        aggregate_type=event.aggregate_type,
+        aggregate_id=aggregate_id,
+        aggregate_version=version,
+        type=event.type_name(),
+        payload=event.payload(),
+        occurred_at=occurred_at,
+        metadata=metadata,
+    )
 
 
 def insert_event(connection: BaseDatabaseWrapper, row: Event) -> Event:
