@@ -92,7 +92,7 @@ def timed_catch_up(*, workers: int, segments: int, head: int) -> float:
     os.environ["PROJECTION_SEGMENTS"] = f"orders={segments}"
     os.environ["PROJECTION_CATCHUP_SECONDS"] = "600"  # no catch-up during the measure: the tasks are queued here
     reset_orders(head)
-    started_workers = [Worker() for _ in range(workers)]
+    started_workers = [Worker(solo=True) for _ in range(workers)]
     try:
         deadline = time.monotonic() + 60
         while len(app.control.ping(timeout=0.5) or []) < workers:

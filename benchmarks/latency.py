@@ -24,7 +24,7 @@ VISIBLE_TIMEOUT = 30.0
 class Worker:
     """`celery worker` with its embedded beat, on the bench databases (it inherits the environment)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, solo: bool = False) -> None:
         env = {
             **os.environ,
             "PYTHONPATH": str(ROOT),
@@ -32,7 +32,12 @@ class Worker:
             # The order emails are recorded in the outbox as in production; sending them is a mail server's work.
             "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
         }
-        self.process = subprocess.Popen(processes.celery_worker_command("bench", beat=True), cwd=ROOT, env=env)
+        # As Procfile.production runs it: prefork, one child per CPU (CELERY_CONCURRENCY overrides, as there);
+        # `solo`: one process, for the catch-up part's count of worker processes.
+        concurrency = None if solo else int(os.environ.get("CELERY_CONCURRENCY") or os.cpu_count() or 1)
+        self.concurrency = concurrency or 1
+        command = processes.celery_worker_command("bench", beat=True, concurrency=concurrency)
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env)
 
     def stop(self) -> None:
         processes.stop(self.process, timeout=30)

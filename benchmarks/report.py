@@ -108,7 +108,8 @@ def render(report: dict[str, Any], small: dict[str, Any] | None) -> str:
         parts += [
             "",
             f"Command → read-visible: {visible['commands']} create-order commands at {visible['rate_per_s']} a second "
-            f"(half the measured create-order rate), each order polled every 5 ms until its document answers: "
+            "(half the measured create-order rate), each visible once the orders' read position (read every 5 ms "
+            "by one thread) reached the position its 202 named: "
             f"202 after p50 {visible['accepted_p50_ms']} ms / p99 {visible['accepted_p99_ms']} ms; "
             f"visible after p50 {visible['visible_p50_ms']} ms / p99 {visible['visible_p99_ms']} ms "
             f"(max {visible['visible_max_ms']} ms).",

@@ -10,11 +10,14 @@ import sys
 import time
 
 
-def celery_worker_command(name: str, *, beat: bool) -> list[str]:
-    """The worker the Procfile runs, on one solo process so a test or a bench controls the whole pipeline."""
+def celery_worker_command(name: str, *, beat: bool, concurrency: int | None = None) -> list[str]:
+    """The worker the Procfile runs. Tests run it on one solo process, so that a SIGKILL reaches the process
+    that applies; the bench passes `concurrency` to run it as production does (prefork, one child per CPU)."""
+    pool = ("--pool=prefork", f"--concurrency={concurrency}") if concurrency else ("--pool=solo",)
     command = [
         *(sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "projections,celery"),
-        *("--pool=solo", "--loglevel=WARNING", "--without-gossip", "--without-mingle"),
+        *pool,
+        *("--loglevel=WARNING", "--without-gossip", "--without-mingle"),
         *("-n", f"{name}-{os.getpid()}-{time.monotonic_ns()}@%h"),
     ]
     return [*command, "--beat"] if beat else command
