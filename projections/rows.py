@@ -15,7 +15,8 @@ once, in its handlers, for the live path, the catch-up and the rebuild alike:
 2. fold: the handlers run in log order against those rows (`rows().get / change / create`), in memory.
 3. flush: new rows go out in one COPY per model (a duplicate key still fails, as `create` did), changed rows
    in one `INSERT … ON CONFLICT (pk) DO UPDATE` per model from a COPY-filled temporary table (a composite key:
-   all its fields; projections/table_io.py, in plain SQL; SQLite keeps the ORM's bulk_create),
+   all its fields; projections/table_io.py, in plain SQL; SQLite, and fewer than COPY_MIN_ROWS rows, keep the
+   ORM's bulk_create),
    then the set-based follow-ups the handlers queued, once per batch each (the fan-out of a customer's new
    name onto all of that customer's order documents is one UPDATE … FROM per segment for every customer
    renamed in the batch, from that segment's copy onto that segment's documents only).
@@ -33,6 +34,7 @@ per-event mode is also the baseline `make bench` measures beside the batch one.
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
+from functools import lru_cache
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -42,6 +44,9 @@ from django.utils.functional import cached_property
 from projections import table_io
 
 READ_DB = "read"
+# Fewer rows than this go out through the ORM: COPY (and a temporary table for an upsert) pays off only in bulk, and
+# the per-event path (the parking fallback, the bench's baseline) stays the single statement it was.
+COPY_MIN_ROWS = 20
 ModelT = TypeVar("ModelT", bound=models.Model)
 FollowUp = Callable[[set[Any]], None]
 
@@ -110,12 +115,12 @@ class Rows:
     def flush(self) -> None:
         postgresql = connections[READ_DB].vendor == "postgresql"
         for model, new in self._new.items():
-            if postgresql:
+            if postgresql and len(new) >= COPY_MIN_ROWS:
                 table_io.insert(model, new.values())
             else:
                 model._base_manager.using(READ_DB).bulk_create(list(new.values()))
         for model, changed in self._changed.items():
-            if postgresql:
+            if postgresql and len(changed) >= COPY_MIN_ROWS:
                 table_io.upsert(model, changed.values())
             else:
                 _upsert(model, list(changed.values()))
@@ -124,7 +129,7 @@ class Rows:
 
 
 def _upsert(model: type[models.Model], changed: list[models.Model]) -> None:
-    """The ORM's upsert (SQLite, the embedded `make run`): one INSERT … ON CONFLICT DO UPDATE."""
+    """The ORM's upsert (SQLite, and a few rows: the per-event path): one INSERT … ON CONFLICT DO UPDATE."""
     key_fields = model._meta.pk_fields
     model._base_manager.using(READ_DB).bulk_create(
         changed,
@@ -170,7 +175,13 @@ def keys_of(aggregate_id: UUID, payload: dict[str, Any]) -> Iterator[UUID]:
                     yield from keys_of(aggregate_id, item)
         elif name.endswith("_id") and isinstance(value, str):
             with suppress(ValueError):
-                yield UUID(value)
+                yield _uuid(value)
+
+
+@lru_cache(maxsize=2**16)
+def _uuid(text: str) -> UUID:
+    """Parsed once per id: a batch names the same products and customers again and again."""
+    return UUID(text)
 
 
 def assign(row: models.Model, **values: object) -> None:
