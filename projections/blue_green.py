@@ -22,7 +22,7 @@ SQLite (the embedded `make run`) has no schemas: there, the rebuild replays in p
 
 import zlib
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 
 from django.conf import settings
 from django.db import connections, transaction
@@ -65,16 +65,16 @@ def rebuild(projection: Projection, *, progress: Callable[[int], None] | None = 
     with rebuild_lock(connection, projection):
         create_generation(connection, projection)
         position = 0
-        while True:
-            batch = runner.events_after(position, size)
-            if len(batch) < size:
-                break  # close enough to the head: the rest goes into the swap's transaction
-            with transaction.atomic(using=READ_DB), writing_to(connection, projection):
-                runner.apply_to_segments(projection, batch, per_event=per_event)
-                save_next_checkpoint(projection, batch[-1].position)
-            position = batch[-1].position
-            if progress:
-                progress(len(batch))
+        # The log up to the head as it was at the start, streamed; then what writers appended meanwhile, a
+        # batch at a time, until within a batch of the head: the rest goes into the swap's transaction.
+        with closing(runner.batches(head_position(), size)) as streamed:
+            while (batch := next(streamed, None) or runner.events_after(position, size)) and len(batch) == size:
+                with transaction.atomic(using=READ_DB), writing_to(connection, projection):
+                    runner.apply_to_segments(projection, batch, per_event=per_event)
+                    save_next_checkpoint(projection, batch[-1].position)
+                position = batch[-1].position
+                if progress:
+                    progress(len(batch))
         return swap_in(connection, projection, position, progress=progress, per_event=per_event)
 
 

@@ -2,11 +2,14 @@
 
 import dataclasses
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 from uuid import UUID
 
 from commands.events import EVENT_TYPES, DomainEvent
 from commands.models import Event
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
 
 EventT = TypeVar("EventT", bound=DomainEvent, covariant=True)
 
@@ -42,7 +45,31 @@ class Recorded(Generic[EventT]):
         return f"#{self.position} {self.type} {self.aggregate_type}:{self.aggregate_id} v{self.aggregate_version}"
 
 
-def recorded(row: Event) -> Recorded[DomainEvent]:
+class LogRow(NamedTuple):
+    """An event of the log as the runner reads it: plain values from `values_list`, not a model instance (building
+    a million `Event` instances was a fifth of a rebuild). It reads like an `Event` where the runner uses one."""
+
+    position: int
+    aggregate_type: str
+    aggregate_id: UUID
+    aggregate_version: int
+    type: str
+    payload: dict[str, Any]
+    occurred_at: datetime
+    metadata: dict[str, Any]
+
+    def __str__(self) -> str:
+        return f"#{self.position} {self.type} {self.aggregate_type}:{self.aggregate_id} v{self.aggregate_version}"
+
+
+LOG_FIELDS = LogRow._fields
+
+
+def log_rows(queryset: "QuerySet[Event]") -> list[LogRow]:
+    return [LogRow._make(values) for values in queryset.values_list(*LOG_FIELDS)]
+
+
+def recorded(row: Event | LogRow) -> Recorded[DomainEvent]:
     return Recorded(
         event=EVENT_TYPES[row.type].from_payload(row.payload),
         position=row.position,

@@ -13,8 +13,10 @@ once, in its handlers, for the live path, the catch-up and the rebuild alike:
    asked for by the whole key, a tuple; its batch load combines the asked key's leading fields (the
    segment) with the batch's UUIDs, so a segment reads and writes only its own copy.
 2. fold: the handlers run in log order against those rows (`rows().get / change / create`), in memory.
-3. flush: new rows go out in one multi-row INSERT per model (a duplicate key still fails, as `create` did),
-   changed rows in one `INSERT … ON CONFLICT (pk) DO UPDATE` per model (a composite key: all its fields),
+3. flush: new rows go out in one COPY per model (a duplicate key still fails, as `create` did), changed rows
+   in one `INSERT … ON CONFLICT (pk) DO UPDATE` per model from a COPY-filled temporary table (a composite key:
+   all its fields; projections/table_io.py, in plain SQL; SQLite, and fewer than COPY_MIN_ROWS rows, keep the
+   ORM's bulk_create),
    then the set-based follow-ups the handlers queued, once per batch each (the fan-out of a customer's new
    name onto all of that customer's order documents is one UPDATE … FROM per segment for every customer
    renamed in the batch, from that segment's copy onto that segment's documents only).
@@ -32,24 +34,37 @@ per-event mode is also the baseline `make bench` measures beside the batch one.
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
+from functools import lru_cache
 from typing import Any, TypeVar
 from uuid import UUID
 
-from django.db import IntegrityError, models
+from django.db import IntegrityError, connections, models
+from django.utils.functional import cached_property
+
+from projections import table_io
 
 READ_DB = "read"
+# Fewer rows than this go out through the ORM: COPY (and a temporary table for an upsert) pays off only in bulk, and
+# the per-event path (the parking fallback, the bench's baseline) stays the single statement it was.
+COPY_MIN_ROWS = 20
 ModelT = TypeVar("ModelT", bound=models.Model)
 FollowUp = Callable[[set[Any]], None]
 
 
 class Rows:
-    def __init__(self, keys: Iterable[UUID] = ()) -> None:
-        self.keys = set(keys)
+    def __init__(self, keys: Iterable[UUID] | Callable[[], Iterable[UUID]] = ()) -> None:
+        # The batch's keys are worked out when a handler first reads a row (a projection that only creates rows,
+        # the event feed, never pays for them).
+        self._keys = keys
         self._rows: dict[type[models.Model], dict[Any, models.Model | None]] = {}
         self._loaded: set[type[models.Model]] = set()
         self._new: dict[type[models.Model], dict[Any, models.Model]] = {}
         self._changed: dict[type[models.Model], dict[Any, models.Model]] = {}
         self._follow_ups: dict[FollowUp, set[Any]] = {}
+
+    @cached_property
+    def keys(self) -> set[UUID]:
+        return set(self._keys() if callable(self._keys) else self._keys)
 
     def get(self, model: type[ModelT], pk: Any) -> ModelT | None:
         """The row as the batch has left it so far; None if there is none."""
@@ -65,7 +80,10 @@ class Rows:
         return known[pk]  # type: ignore[return-value]
 
     def _load(self, model: type[models.Model], known: dict[Any, models.Model | None], keys: set[Any]) -> None:
-        found = model._base_manager.using(READ_DB).in_bulk(list(keys))
+        if connections[READ_DB].vendor == "postgresql":
+            found = table_io.load(model, keys)
+        else:
+            found = model._base_manager.using(READ_DB).in_bulk(list(keys))
         known.update({key: found.get(key) for key in keys})
 
     def require(self, model: type[ModelT], pk: Any) -> ModelT:
@@ -95,19 +113,30 @@ class Rows:
         self._follow_ups.setdefault(follow_up, set()).add(key)
 
     def flush(self) -> None:
+        postgresql = connections[READ_DB].vendor == "postgresql"
         for model, new in self._new.items():
-            model._base_manager.using(READ_DB).bulk_create(list(new.values()))
+            if postgresql and len(new) >= COPY_MIN_ROWS:
+                table_io.insert(model, new.values())
+            else:
+                model._base_manager.using(READ_DB).bulk_create(list(new.values()))
         for model, changed in self._changed.items():
-            key_fields = model._meta.pk_fields
-            fields = [field.name for field in model._meta.concrete_fields if field not in key_fields]
-            model._base_manager.using(READ_DB).bulk_create(
-                list(changed.values()),
-                update_conflicts=True,
-                unique_fields=[field.name for field in key_fields],
-                update_fields=fields,
-            )
+            if postgresql and len(changed) >= COPY_MIN_ROWS:
+                table_io.upsert(model, changed.values())
+            else:
+                _upsert(model, list(changed.values()))
         for follow_up, keys in self._follow_ups.items():
             follow_up(keys)
+
+
+def _upsert(model: type[models.Model], changed: list[models.Model]) -> None:
+    """The ORM's upsert (SQLite, and a few rows: the per-event path): one INSERT … ON CONFLICT DO UPDATE."""
+    key_fields = model._meta.pk_fields
+    model._base_manager.using(READ_DB).bulk_create(
+        changed,
+        update_conflicts=True,
+        unique_fields=[field.name for field in key_fields],
+        update_fields=[field.name for field in model._meta.concrete_fields if field not in key_fields],
+    )
 
 
 def _key(model: type[models.Model], pk: Any) -> Any:
@@ -126,7 +155,7 @@ def rows() -> Rows:
 
 
 @contextmanager
-def unit_of_work(keys: Iterable[UUID]) -> Iterator[Rows]:
+def unit_of_work(keys: Iterable[UUID] | Callable[[], Iterable[UUID]]) -> Iterator[Rows]:
     """Handlers called inside see this unit of work as `rows()`; the caller flushes it."""
     work = Rows(keys)
     token = _current.set(work)
@@ -146,7 +175,13 @@ def keys_of(aggregate_id: UUID, payload: dict[str, Any]) -> Iterator[UUID]:
                     yield from keys_of(aggregate_id, item)
         elif name.endswith("_id") and isinstance(value, str):
             with suppress(ValueError):
-                yield UUID(value)
+                yield _uuid(value)
+
+
+@lru_cache(maxsize=2**16)
+def _uuid(text: str) -> UUID:
+    """Parsed once per id: a batch names the same products and customers again and again."""
+    return UUID(text)
 
 
 def assign(row: models.Model, **values: object) -> None:

@@ -12,7 +12,8 @@ would otherwise be lost until the next periodic catch-up. During a rebuild it gi
 import logging
 import time
 import traceback
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Generator, Sequence
+from itertools import islice
 from uuid import UUID
 
 from django.conf import settings
@@ -25,7 +26,7 @@ from config.correlation import correlation_of
 from projections import segments
 from projections.base import Projection
 from projections.models import Checkpoint, ParkedEvent
-from projections.recorded import recorded
+from projections.recorded import LOG_FIELDS, LogRow, log_rows, recorded
 from projections.rows import keys_of, unit_of_work
 
 READ_DB = "read"
@@ -37,7 +38,7 @@ logger = logging.getLogger(__name__)
 
 
 class EventFailed(Exception):
-    def __init__(self, event: Event, index: int, error: BaseException) -> None:
+    def __init__(self, event: LogRow, index: int, error: BaseException) -> None:
         super().__init__(f"{event} failed: {error!r}")
         self.event = event
         self.index = index
@@ -61,12 +62,12 @@ def ensure_checkpoint(name: str) -> None:
         pass  # another runner created them first
 
 
-def events_after(position: int, limit: int) -> list[Event]:
-    return list(Event.objects.using(EVENT_DB).filter(position__gt=position).order_by("position")[:limit])
+def events_after(position: int, limit: int) -> list[LogRow]:
+    return log_rows(Event.objects.using(EVENT_DB).filter(position__gt=position).order_by("position")[:limit])
 
 
 def apply_batch(
-    projection: Projection, events: list[Event], *, held: Collection[UUID] = (), per_event: bool = False
+    projection: Projection, events: Sequence[LogRow], *, held: Collection[UUID] = (), per_event: bool = False
 ) -> None:
     """Apply the events in order (set-based: projections/rows.py); one of an aggregate in `held` is parked behind
     that aggregate's parked event. A batch whose writes fail is applied again event by event, to name the event."""
@@ -75,14 +76,14 @@ def apply_batch(
         return
     try:
         with transaction.atomic(using=READ_DB):  # a savepoint: a failed flush leaves the transaction usable
-            with unit_of_work(_keys(projection, events)) as work:
+            with unit_of_work(lambda: _keys(projection, events)) as work:
                 _fold(projection, events, held, offset=0)
             work.flush()
     except DatabaseError:
         _apply_each(projection, events, held)
 
 
-def _apply_each(projection: Projection, events: list[Event], held: Collection[UUID]) -> None:
+def _apply_each(projection: Projection, events: Sequence[LogRow], held: Collection[UUID]) -> None:
     for index, event in enumerate(events):
         with unit_of_work(_keys(projection, [event])) as work:
             _fold(projection, [event], held, offset=index)
@@ -92,7 +93,7 @@ def _apply_each(projection: Projection, events: list[Event], held: Collection[UU
             raise EventFailed(event, index, error) from error
 
 
-def _fold(projection: Projection, events: list[Event], held: Collection[UUID], *, offset: int) -> None:
+def _fold(projection: Projection, events: Sequence[LogRow], held: Collection[UUID], *, offset: int) -> None:
     for index, event in enumerate(events, start=offset):
         if event.aggregate_id in held:
             hold(projection, event)
@@ -107,13 +108,13 @@ def _fold(projection: Projection, events: list[Event], held: Collection[UUID], *
             raise EventFailed(event, index, error) from error
 
 
-def apply_to_segments(projection: Projection, events: list[Event], *, per_event: bool = False) -> None:
+def apply_to_segments(projection: Projection, events: Sequence[LogRow], *, per_event: bool = False) -> None:
     """A whole projection's replay: each segment applies its share (and the broadcast events) of the batch."""
     for part in segments.parts(projection):
         apply_batch(part, events, per_event=per_event)
 
 
-def _keys(projection: Projection, events: list[Event]) -> set[UUID]:
+def _keys(projection: Projection, events: Sequence[LogRow]) -> set[UUID]:
     """The ids the events this segment applies name: the rows its unit of work loads up front (rows.py)."""
     applied = [
         each for each in events if projection.wants(each.type) and projection.covers(each.aggregate_id, each.type)
@@ -127,7 +128,7 @@ def held_aggregates(name: str) -> set[UUID]:
     return {each for each in parked.values_list("aggregate_id", flat=True).distinct() if each is not None}
 
 
-def hold(projection: Projection, event: Event) -> None:
+def hold(projection: Projection, event: LogRow) -> None:
     ParkedEvent.objects.create(
         projection=projection.name,
         position=event.position,
@@ -137,7 +138,7 @@ def hold(projection: Projection, event: Event) -> None:
     )
 
 
-def _advance(checkpoint: Checkpoint, event: Event) -> None:
+def _advance(checkpoint: Checkpoint, event: LogRow) -> None:
     checkpoint.position = event.position
     checkpoint.last_event_at = event.occurred_at
     checkpoint.failures = 0
@@ -251,26 +252,22 @@ def run_all() -> dict[str, int]:
 def replay(projection: Projection, *, up_to: int | None = None, progress: Callable[[int], None] | None = None) -> int:
     """Empty the projection's read models and apply the log from position 0 (caller holds the lock)."""
     projection.clear()
-    applied = 0
-    last: Event | None = None
+    position = 0
     for batch in batches(up_to):
         apply_to_segments(projection, batch)
-        applied += len(batch)
-        last = batch[-1]
+        position = batch[-1].position
         if progress:
             progress(len(batch))
-    return last.position if last else 0
+    return position
 
 
-def batches(up_to: int | None, size: int = 2000) -> Iterator[list[Event]]:
-    """The log from position 0 (up to `up_to`) in batches of `size`."""
-    position = 0
-    while True:
-        queryset = Event.objects.using(EVENT_DB).filter(position__gt=position)
-        if up_to is not None:
-            queryset = queryset.filter(position__lte=up_to)
-        batch = list(queryset.order_by("position")[:size])
-        if not batch:
-            return
+def batches(up_to: int | None, size: int = 2000, *, after: int = 0) -> Generator[list[LogRow]]:
+    """The log after `after` (up to `up_to`) in batches of `size`, streamed through one server-side cursor: memory
+    stays one batch, whatever the log's length. Outside a write-DB transaction the cursor is WITH HOLD (Django's
+    `iterator()`), so a rebuild keeps no transaction open on the write database while it runs."""
+    queryset = Event.objects.using(EVENT_DB).filter(position__gt=after)
+    if up_to is not None:
+        queryset = queryset.filter(position__lte=up_to)
+    stream = queryset.order_by("position").values_list(*LOG_FIELDS).iterator(chunk_size=size)
+    while batch := [LogRow._make(values) for values in islice(stream, size)]:
         yield batch
-        position = batch[-1].position

@@ -4,7 +4,7 @@ and a batch that fails only when written still finds and parks its poison event.
 import pytest
 
 from commands.handlers import customers
-from projections import blue_green, runner, segments, verification
+from projections import blue_green, rows, runner, segments, verification
 from projections.models import ParkedEvent
 from projections.registry import PROJECTIONS
 from queries.models import OrderCustomer, OrderView, ProductView
@@ -14,13 +14,21 @@ from tests.projections.history import mixed_history, read_side_snapshot
 pytestmark = pytest.mark.django_db(databases="__all__")
 
 
+@pytest.fixture(params=["copy", "orm"])
+def writes(request, monkeypatch):
+    """Both ways a flush writes on PostgreSQL (projections/table_io.py): COPY, and the ORM below COPY_MIN_ROWS."""
+    if request.param == "copy":
+        monkeypatch.setattr(rows, "COPY_MIN_ROWS", 1)
+    return request.param
+
+
 def rebuild_all(*, per_event: bool) -> None:
     for projection in PROJECTIONS.values():
         blue_green.rebuild(projection, per_event=per_event)
 
 
 @pytest.mark.parametrize("count", [1, 2])
-def test_a_set_based_rebuild_equals_a_per_event_one_and_the_live_rows(settings, count):
+def test_a_set_based_rebuild_equals_a_per_event_one_and_the_live_rows(settings, count, writes):
     settings.PROJECTION_SEGMENTS = {"orders": count}
     mixed_history(between=runner.run_all)
     runner.run_all()
@@ -35,7 +43,7 @@ def test_a_set_based_rebuild_equals_a_per_event_one_and_the_live_rows(settings, 
 
 
 @pytest.mark.parametrize("count", [1, 2])
-def test_a_rename_in_the_same_batch_as_orders_reaches_every_order_document(settings, count):
+def test_a_rename_in_the_same_batch_as_orders_reaches_every_order_document(settings, count, writes):
     """Split in two, each segment renames its own copy of the customer and only its own order documents."""
     settings.PROJECTION_SEGMENTS = {"orders": count}
     kettle = make_product(stock=50)
@@ -58,7 +66,7 @@ def test_a_rename_in_the_same_batch_as_orders_reaches_every_order_document(setti
     assert verification.verify(PROJECTIONS["orders"]) == []
 
 
-def test_a_batch_that_fails_only_when_written_parks_the_event_that_broke_it():
+def test_a_batch_that_fails_only_when_written_parks_the_event_that_broke_it(writes):
     first = make_product(stock=5, sku="FIRST-1")
     runner.run_all()
     # A read row the log knows nothing about takes the SKU the next product will claim: its INSERT fails at the
