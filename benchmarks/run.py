@@ -3,6 +3,7 @@
     make bench                              # full scale: 100k customers, 10k products, 1M orders
     make bench BENCH_ARGS="--scale small"   # 1k / 100 / 10k, a few minutes
     make bench BENCH_ARGS="--part rebuild"  # only the projection rebuild throughput
+    make bench BENCH_ARGS="--part replay"   # only (d): every projection rebuilt, set-based beside per-event
     make bench BENCH_ARGS="--part catchup --catchup-events 200000"  # order backlog: 1 vs 2 workers
     make bench BENCH_ARGS="--scale small --part http --rows create_order,ceiling"  # only these rows
 
@@ -43,7 +44,7 @@ def row_keys(value: str) -> tuple[str, ...]:
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=sorted(SCALES), default="full")
-    parser.add_argument("--part", choices=("all", "http", "rebuild", "catchup"), default="all")
+    parser.add_argument("--part", choices=("all", "http", "rebuild", "replay", "catchup"), default="all")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of every row (default 3)")
     parser.add_argument("--seconds", type=float, default=None, help="per wrk run (default 10 full, 5 otherwise)")
     parser.add_argument("--profile-seconds", type=float, default=10, help="py-spy per profiled row; 0: none")
@@ -121,6 +122,18 @@ def rebuild() -> None:
     print(f"written to {REBUILD_RESULTS}", file=sys.stderr)
 
 
+def replay_only() -> None:
+    """Part (d) of the rebuild part on its own: BENCH_REPLAY_ORDERS=350000 BENCH_REPLAY_PER_EVENT_LIMIT=50000
+    gives the million-event rebuild with its per-event baseline in a quarter of an hour."""
+    from benchmarks.replay import measure_replay, print_replay
+
+    results = with_databases(measure_replay, part="replay")
+    print_replay(results)
+    path = ROOT / "results" / "replay.json"
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"written to {path}", file=sys.stderr)
+
+
 def catchup(options: argparse.Namespace) -> None:
     from benchmarks.catchup import run_catchup_part
 
@@ -138,6 +151,8 @@ def main() -> None:
         http(options)
     if options.part in ("all", "rebuild"):
         rebuild()
+    if options.part == "replay":
+        replay_only()
     if options.part in ("all", "catchup"):
         catchup(options)
 

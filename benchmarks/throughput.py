@@ -11,6 +11,7 @@ from commands.models import Event
 from projections import blue_green, runner
 from projections.base import Projection
 from projections.models import Checkpoint
+from projections.recorded import LOG_FIELDS, LogRow
 
 READ_BATCH = 2000  # the batch size runner.replay reads with
 
@@ -61,9 +62,9 @@ def live_catch_up(projection: Projection) -> int:
 def naive_replay(projection: Projection, *, limit: int) -> int:
     """The baseline: one read-DB transaction per event (apply it, advance the checkpoint), as a naive consumer would."""
     reset(projection)
-    events = Event.objects.using(runner.EVENT_DB).order_by("position")[:limit].iterator(chunk_size=READ_BATCH)
+    log = Event.objects.using(runner.EVENT_DB).order_by("position")[:limit].values_list(*LOG_FIELDS)
     count = 0
-    for event in events:
+    for event in (LogRow._make(values) for values in log.iterator(chunk_size=READ_BATCH)):
         with transaction.atomic(using=runner.READ_DB):
             runner.apply_batch(projection, [event])
             Checkpoint.objects.filter(name=projection.name).update(
