@@ -13,6 +13,7 @@ from django.db import transaction
 from commands.models import Event
 from projections import runner, segments
 from projections.models import ParkedEvent
+from projections.recorded import log_rows
 
 
 class ProjectionBusy(Exception):
@@ -66,7 +67,8 @@ def _replay(chain: list[ParkedEvent]) -> Replayed:
     if not chain:
         return Replayed(applied=0)
     projection = segments.consumers()[chain[0].projection]  # a reactor's parked event is retried the same way
-    events = Event.objects.using(runner.EVENT_DB).in_bulk([each.position for each in chain])
+    log = Event.objects.using(runner.EVENT_DB).filter(position__in=[each.position for each in chain])
+    events = {row.position: row for row in log_rows(log)}
     for applied, parked in enumerate(chain):
         try:
             with transaction.atomic(using=runner.READ_DB):
