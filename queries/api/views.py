@@ -43,6 +43,17 @@ class ReadOnlyViewSet(ConditionalReadsMixin, viewsets.ReadOnlyModelViewSet):
     pagination_class = ReadModelPagination
     document: Callable[[Any, Request | None], dict[str, Any]] | None = None
 
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        """django-filter only when a parameter names one of its filters: a FilterSet with no data filters
+        nothing, and building it and its form was a fifth of a product detail's time (cProfile)."""
+        asked = set(self.request.query_params)
+        filterset = getattr(self, "filterset_class", None)
+        for backend in self.filter_backends:
+            if backend is DjangoFilterBackend and not (filterset and asked & set(filterset.base_filters)):
+                continue
+            queryset = backend().filter_queryset(self.request, queryset, self)
+        return queryset
+
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if self.document is None:
             return super().retrieve(request, *args, **kwargs)

@@ -146,3 +146,24 @@ def test_the_statements_position_is_read_position_for_a_split_projection(setting
     ParkedEvent.objects.create(projection="orders/1", position=4, event_type="OrderPaid", aggregate_id=uuid.uuid4())
     assert progress.position_and_held(("orders",)) == (3, True)
     assert progress.position_and_held(("catalog",))[1] is False
+
+
+def test_django_filter_runs_only_when_a_parameter_names_one_of_its_filters(shop, monkeypatch) -> None:
+    from queries.api.filters import ProductFilter
+
+    built: list[dict[str, Any]] = []
+    original = ProductFilter.__init__
+
+    def counting(self: ProductFilter, *args: Any, **kwargs: Any) -> None:
+        built.append(dict(kwargs.get("data") or {}))
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(ProductFilter, "__init__", counting)
+    client = APIClient()
+    assert client.get(f"/api/v1/products/{shop['kettle']}/").status_code == 200
+    assert client.get("/api/v1/products/?page_size=5&ordering=price").json()["results"][0]["name"] == "Steel kettle"
+    assert built == []  # neither a detail nor a page without a filter builds a FilterSet
+    answer = client.get("/api/v1/products/?in_stock=false&page_size=5").json()
+    assert [each["name"] for each in answer["results"]] == ["Clay teapot"]  # a filter still filters
+    assert client.get("/api/v1/products/?min_price=abc").status_code == 400  # and still refuses bad values
+    assert len(built) == 2
