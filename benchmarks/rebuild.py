@@ -4,7 +4,7 @@ Sizes: BENCH_EVENTS (default 100000 product events), BENCH_NAIVE_EVENTS (the nai
 default 10000: a transaction per event is slow enough that the whole log would take minutes),
 BENCH_COMMANDS (default 200 commands for the latency measure), BENCH_POLL_SECONDS (default 0.005).
 Then (d), benchmarks/replay.py: every projection rebuilt over a mixed history, set-based beside per-event
-(BENCH_REPLAY_ORDERS=350000 for about a million events).
+(BENCH_REPLAY_ORDERS=540000 for about a million events).
 """
 
 import os

@@ -123,7 +123,7 @@ def rebuild() -> None:
 
 
 def replay_only() -> None:
-    """Part (d) of the rebuild part on its own: BENCH_REPLAY_ORDERS=350000 BENCH_REPLAY_PER_EVENT_LIMIT=50000
+    """Part (d) of the rebuild part on its own: BENCH_REPLAY_ORDERS=540000 BENCH_REPLAY_PER_EVENT_LIMIT=50000
     gives the million-event rebuild with its per-event baseline in a quarter of an hour."""
     from benchmarks.replay import measure_replay, print_replay
 
