@@ -8,8 +8,9 @@ million events it runs at about a thousand events a second per projection, over 
 over a prefix is the baseline, measured in the same run on the same log (a per-event write costs the same at
 event 50,000 as at event 1,000,000, give or take an index level). Mind the mix: the seed writes every product
 and customer before the first order, so a prefix shorter than those (59,400 events at 540,000 orders) holds no
-order event, and the orders projection's per-event rate is then that of customer events only. BENCH_REPLAY_VERIFY=0 skips verifying the
-result (at a million events the comparison takes longer than the rebuild; the suite proves it at 100k).
+order event, and the orders projection's per-event rate is then that of customer events only.
+BENCH_REPLAY_VERIFY=0 skips verifying the result (at a million events the comparison takes longer than the
+rebuild; the suite proves it at 100k).
 """
 
 import os
