@@ -39,8 +39,13 @@ logger = logging.getLogger(__name__)
 def project(self: Any, name: str, *, retry: bool = True) -> dict[str, int]:
     """Bring one projection (or reactor) up to the head of the log. Safe to deliver twice or run concurrently."""
     forget_queued(name)  # from here on, a new commit needs a new task: this one may have read the log already
+    consumer = segments.consumers().get(name)
+    if consumer is None:
+        # Queued before PROJECTION_SEGMENTS changed (`orders` vs `orders/0`…): the current units have their own tasks.
+        logger.warning("no projection unit named %s any more: its task is dropped", name)
+        return {name: 0}
     try:
-        done = {name: runner.run_projection(segments.consumers()[name])}
+        done = {name: runner.run_projection(consumer)}
         if name in REACTORS:
             deliver_pending()  # what a lost delivery wake-up left behind: the catch-up passes here too
         return done

@@ -113,3 +113,10 @@ def test_a_failing_projection_does_not_hold_back_the_others(poisoned_history):
     assert EventRecord.objects.count() == Event.objects.count()
     # The periodic run's task reports and waits for the next round instead of retrying.
     assert tasks.project.apply(args=["catalog"], kwargs={"retry": False}).get() == {"catalog": 0}
+
+
+def test_a_task_queued_for_a_unit_that_no_longer_exists_is_dropped_not_failed(settings):
+    make_product(name="Projected by orders/0 and orders/1 only")
+    settings.PROJECTION_SEGMENTS = {"orders": 2}  # a task for "orders" was queued before the split
+    assert tasks.project.apply(args=["orders"], kwargs={"retry": False}).get() == {"orders": 0}
+    assert not Checkpoint.objects.filter(name="orders").exists()  # nothing projected under the old name
