@@ -24,7 +24,7 @@ VISIBLE_TIMEOUT = 30.0
 class Worker:
     """`celery worker` with its embedded beat, on the bench databases (it inherits the environment)."""
 
-    def __init__(self, *, solo: bool = False) -> None:
+    def __init__(self, *, solo: bool = False, beat: bool = True) -> None:
         env = {
             **os.environ,
             "PYTHONPATH": str(ROOT),
@@ -36,7 +36,7 @@ class Worker:
         # `solo`: one process, for the catch-up part's count of worker processes.
         concurrency = None if solo else int(os.environ.get("CELERY_CONCURRENCY") or os.cpu_count() or 1)
         self.concurrency = concurrency or 1
-        command = processes.celery_worker_command("bench", beat=True, concurrency=concurrency)
+        command = processes.celery_worker_command("bench", beat=beat, concurrency=concurrency)
         self.process = subprocess.Popen(command, cwd=ROOT, env=env)
 
     def stop(self) -> None:
