@@ -2,7 +2,7 @@
 
 from commands.events import DomainEvent
 from projections.base import Projection
-from projections.recorded import Recorded
+from projections.recorded import LOG_FIELDS, Recorded
 from projections.rows import rows
 from queries.models import EventRecord
 
@@ -14,15 +14,5 @@ class EventFeedProjection(Projection):
 
     def apply(self, recorded: Recorded[DomainEvent]) -> None:
         """Every event is copied the same way, as stored, so one method stands for all of them."""
-        rows().create(
-            EventRecord(
-                position=recorded.position,
-                type=recorded.type,
-                aggregate_type=recorded.aggregate_type,
-                aggregate_id=recorded.aggregate_id,
-                aggregate_version=recorded.aggregate_version,
-                occurred_at=recorded.occurred_at,
-                payload=recorded.payload,
-                metadata=recorded.metadata,
-            )
-        )
+        # The feed's columns are the log row's fields (recorded.LOG_FIELDS), copied as stored.
+        rows().create(EventRecord(**{name: getattr(recorded, name) for name in LOG_FIELDS}))
