@@ -8,7 +8,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from config.auth_api import ObtainTokenView, RevokeAllTokensView, RevokeTokenView
 from config.health import healthz, readyz
 from config.metrics_endpoint import metrics
-from config.token_revocation import OwnAdminPasswordChangeView
 
 api_v1 = [
     path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
@@ -22,8 +21,6 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    # Ahead of the admin: its own password page, with a form that also revokes the user's API tokens.
-    path("admin/password_change/", admin.site.admin_view(OwnAdminPasswordChangeView.as_view())),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("healthz", healthz, name="healthz"),

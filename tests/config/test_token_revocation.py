@@ -1,10 +1,15 @@
-"""A changed password ends the user's API tokens; "log out everywhere" ends them on request (issue 8, finding 9)."""
+"""A changed password ends the user's API tokens, however it was changed; "log out everywhere" ends them on request (issue 8, finding 9)."""
 
+import io
 from collections.abc import Iterator
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.management.commands import changepassword
+from django.core.management import call_command
+from django.db import transaction
 from django.contrib.auth.models import AbstractUser
 from django.db.models.signals import post_delete
 from django.test import Client
@@ -188,3 +193,62 @@ def test_logout_all_is_in_the_openapi_schema():
     assert operation["tags"] == ["auth"]
     assert {"204", "401"} <= set(operation["responses"])
     assert "requestBody" not in operation
+
+
+def test_manage_py_changepassword_revokes_the_users_tokens(deleted_tokens, bystander):
+    user = customer_user("ann@example.com")
+    mine = tokens_of(user)
+
+    with mock.patch.object(changepassword.Command, "_get_pass", return_value=NEW_PASSWORD):
+        call_command("changepassword", user.username, stdout=io.StringIO())
+
+    assert get_user_model().objects.get(pk=user.pk).check_password(NEW_PASSWORD)
+    assert not any(works(token) for token in mine)
+    assert len(deleted_tokens) == 2
+    assert works(bystander)
+
+
+def test_set_password_then_save_revokes_the_tokens_and_a_refused_save_keeps_them(bystander):
+    user = customer_user("ann@example.com")
+    mine = tokens_of(user)
+
+    user.set_password(NEW_PASSWORD)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        user.save()
+        raise RuntimeError("the change is rolled back")
+    assert all(works(token) for token in mine)
+
+    user.set_password(NEW_PASSWORD)  # save() forgets the raw password even when its transaction rolls back
+    user.save()
+    assert not any(works(token) for token in mine)
+    assert works(bystander)
+
+
+def test_saves_that_do_not_change_the_password_keep_the_tokens(settings):
+    user = customer_user("ann@example.com")
+    mine = tokens_of(user)
+
+    user.first_name = "Ann"
+    user.save()
+    user.save(update_fields=["last_login"])
+    user.set_unusable_password()  # then a save that does not write the password column
+    user.save(update_fields=["first_name"])
+    assert all(works(token) for token in mine)
+
+    # Django upgrades a hash made by a weaker hasher at log-in: the same password, so nothing is revoked.
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+    ]
+    fresh = get_user_model().objects.get(pk=user.pk)
+    assert fresh.password.startswith("md5$")
+    assert fresh.check_password(PASSWORD)
+    assert get_user_model().objects.get(pk=user.pk).password.startswith("pbkdf2_sha256$")
+    assert all(works(token) for token in mine)
+
+
+def test_a_new_user_saved_with_a_password_revokes_nothing(bystander):
+    user = get_user_model()(username="new@example.com")
+    user.set_password(PASSWORD)
+    user.save()
+    assert works(bystander)

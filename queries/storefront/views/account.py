@@ -19,7 +19,6 @@ from django.utils.translation import gettext_lazy, ngettext_lazy
 from commands.errors import CommandRejected, RejectionCode, VersionConflict
 from commands.handlers.customers import register_customer, update_customer_details
 from config.throttles import TOO_MANY_RESET_REQUESTS, PasswordResetThrottle, SignupThrottle, try_again_in
-from config.token_revocation import StorefrontPasswordChangeForm
 from queries.models import CustomerView
 from queries.storefront.forms import (
     AccountDetailsForm,
@@ -100,7 +99,6 @@ class LogoutView(auth_views.LogoutView):
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
-    form_class = StorefrontPasswordChangeForm  # also ends the customer's API tokens
     template_name = "storefront/account/password_change.html"
     extra_context = {"page_title": gettext_lazy("Change password")}
     success_url = reverse_lazy("storefront:account")
