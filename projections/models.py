@@ -54,6 +54,7 @@ class OutboxMessage(models.Model):
 
     Keyed by (reactor, position): the event at that position causes at most one message, whatever the number
     of times the reactor's batch is retried. `sent_at` is empty until delivery has handed it to the backend.
+    A refused send sets `next_attempt_at` (backing off); after the last attempt `gave_up_at` is set instead.
     """
 
     reactor = models.CharField(max_length=64)
@@ -67,6 +68,8 @@ class OutboxMessage(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True, default="")
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    gave_up_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["reactor", "position"], name="outbox_effect_once")]

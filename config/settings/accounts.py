@@ -33,6 +33,11 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))  # a hung SMTP server must not hang the page
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "emails"))  # for EMAIL_BACKEND=...filebased...
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "CQRS Shop <shop@localhost>")
+# A message the mail server refuses is tried again after 1, 2, 4 ... minutes (at most an hour apart), and
+# given up after OUTBOX_MAX_ATTEMPTS tries (about 7 hours with these values); staff can send it again.
+OUTBOX_RETRY_SECONDS = int(os.environ.get("OUTBOX_RETRY_SECONDS") or "60")
+OUTBOX_RETRY_MAX_SECONDS = int(os.environ.get("OUTBOX_RETRY_MAX_SECONDS") or "3600")
+OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS") or "12")
 
 # ModelBackend with cached permission sets: queries check has_perm without reading the write database.
 AUTHENTICATION_BACKENDS = ["config.permission_cache.CachedPermissionsBackend"]

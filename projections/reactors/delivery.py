@@ -10,6 +10,11 @@ the outbox key (`OutboxMessage.message_id`), so a mail server or client that de-
 it once, and anyone can recognise it as a resend. The window is the time between the server's "250 OK" and
 the commit: milliseconds.
 
+A message the backend refuses (a bad address, a mail server down) is tried again later, backing off: after
+OUTBOX_RETRY_SECONDS, doubling up to OUTBOX_RETRY_MAX_SECONDS, and given up after OUTBOX_MAX_ATTEMPTS tries
+(`gave_up_at`; the admin shows it and can send it again). Before the backoff every catch-up, every 10 s,
+tried every refused message again, forever.
+
 Fault injection for the crash tests: REACTOR_FAULT=before_send or after_send (read from the environment by the
 worker process) kills the process with SIGKILL at that point of delivery.
 """
@@ -17,10 +22,12 @@ worker process) kills the process with SIGKILL at that point of delivery.
 import logging
 import os
 import signal
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from projections.models import OutboxMessage
@@ -44,11 +51,26 @@ def email_of(row: OutboxMessage) -> EmailMessage:
     )
 
 
+def retry_delay(attempts: int) -> timedelta:
+    """How long to wait after the `attempts`-th refused try: doubling from OUTBOX_RETRY_SECONDS, capped."""
+    seconds = settings.OUTBOX_RETRY_SECONDS * 2 ** min(attempts - 1, 32)
+    return timedelta(seconds=min(seconds, settings.OUTBOX_RETRY_MAX_SECONDS))
+
+
+def due(now: datetime) -> Q:
+    """Pending rows whose next try has come: never tried, or refused and waited out; not given up."""
+    return Q(sent_at__isnull=True, gave_up_at__isnull=True) & (
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    )
+
+
 def deliver_one(skip: set[int]) -> bool:
-    """Send and mark one pending row not in `skip`; False when none is free. A row the backend refuses joins `skip`."""
+    """Send and mark one due row not in `skip`; False when none is free. A refused row joins `skip` and waits
+    (or is given up) before its next try."""
     with transaction.atomic(using=READ_DB):
+        now = timezone.now()
         pending = OutboxMessage.objects.using(READ_DB).select_for_update(skip_locked=True)
-        row = pending.filter(sent_at__isnull=True).exclude(pk__in=skip).order_by("id").first()
+        row = pending.filter(due(now)).exclude(pk__in=skip).order_by("id").first()
         if row is None:
             return False
         _fault("before_send")
@@ -64,16 +86,31 @@ def deliver_one(skip: set[int]) -> bool:
             row.attempts += 1
             row.save(update_fields=["sent_at", "attempts"])
     if failure is not None:
-        logger.warning("outbox message %s not sent; the next round tries again", row.pk, exc_info=failure)
-        OutboxMessage.objects.using(READ_DB).filter(pk=row.pk, sent_at__isnull=True).update(
-            attempts=row.attempts + 1, last_error=repr(failure)[:2000]
-        )
+        record_refusal(row, failure, now)
         skip.add(row.pk)
     return True
 
 
+def record_refusal(row: OutboxMessage, failure: Exception, now: datetime) -> None:
+    attempts = row.attempts + 1
+    later: dict[str, datetime | None] = {"next_attempt_at": now + retry_delay(attempts), "gave_up_at": None}
+    if attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+        later = {"next_attempt_at": None, "gave_up_at": now}
+        logger.error("outbox message %s given up after %s attempts", row.pk, attempts, exc_info=failure)
+    else:
+        logger.warning("outbox message %s not sent; tried again at %s", row.pk, later["next_attempt_at"])
+    OutboxMessage.objects.using(READ_DB).filter(pk=row.pk, sent_at__isnull=True).update(
+        attempts=attempts, last_error=repr(failure)[:2000], **later
+    )
+
+
+def send_again(rows: QuerySet[OutboxMessage]) -> int:
+    """Staff's "send again" for given-up or waiting messages: due at once, attempts kept; returns how many."""
+    return rows.filter(sent_at__isnull=True).update(next_attempt_at=None, gave_up_at=None)
+
+
 def deliver_pending() -> int:
-    """Send every pending message; one the backend refuses stays pending for the next round. Returns the tries."""
+    """Send every due message; a refused one waits for its next try. Returns the tries."""
     tried, skip = 0, set[int]()
     while deliver_one(skip):
         tried += 1

@@ -1,12 +1,16 @@
 """The order emails reactor: one outbox row per event, in the customer's language, delivered once."""
 
+from datetime import timedelta
+from unittest import mock
+
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from commands.models import Customer
 from projections import runner
 from projections.models import OutboxMessage
-from projections.reactors.delivery import deliver_pending
+from projections.reactors.delivery import deliver_pending, send_again
 from projections.registry import PROJECTIONS, REACTORS
 from tests.projections.mailbox import history, register
 
@@ -70,6 +74,47 @@ def test_a_refused_send_stays_pending_and_the_others_go(settings: object) -> Non
     assert len(mail.outbox) == 7
     first.refresh_from_db()
     assert first.sent_at is None and first.attempts == 1 and first.last_error
+
+
+def refused_first_row() -> OutboxMessage:
+    """The reactor's outbox with its first row addressed so that the backend refuses it (a header injection)."""
+    history()
+    runner.run_projection(REACTORS["order_emails"])
+    first = OutboxMessage.objects.order_by("id").first()
+    assert first is not None
+    OutboxMessage.objects.filter(pk=first.pk).update(to_email="bad\nheader@example.com")
+    return first
+
+
+def test_a_refused_send_waits_longer_each_time_and_is_given_up_after_the_last_attempt(settings: object) -> None:
+    settings.OUTBOX_RETRY_SECONDS, settings.OUTBOX_RETRY_MAX_SECONDS, settings.OUTBOX_MAX_ATTEMPTS = 60, 150, 4
+    first = refused_first_row()
+    start = timezone.now()
+    waits = []
+    with mock.patch("django.utils.timezone.now") as now:
+        for attempt in range(1, 5):
+            now.return_value = start if attempt == 1 else waited_until
+            assert deliver_pending() == (8 if attempt == 1 else 1)
+            now.return_value = now.return_value + timedelta(seconds=1)
+            assert deliver_pending() == 0  # not due yet: nothing is tried
+            first.refresh_from_db()
+            assert first.attempts == attempt and first.sent_at is None
+            if first.gave_up_at is not None:
+                break
+            waited_until = first.next_attempt_at
+            waits.append((waited_until - now.return_value + timedelta(seconds=1)).total_seconds())
+    assert waits == [60, 120, 150]  # doubling, capped
+    assert first.attempts == 4 and first.gave_up_at is not None and first.next_attempt_at is None
+    assert len(mail.outbox) == 7
+    with mock.patch("django.utils.timezone.now", return_value=start + timedelta(days=30)):
+        assert deliver_pending() == 0  # given up: never tried again by itself
+
+    assert send_again(OutboxMessage.objects.all()) == 1  # sent rows are not touched
+    OutboxMessage.objects.filter(pk=first.pk).update(to_email="fixed@example.com")
+    assert deliver_pending() == 1
+    first.refresh_from_db()
+    assert first.sent_at is not None and first.attempts == 5
+    assert len(mail.outbox) == 8
 
 
 def test_reactors_are_not_projections() -> None:

@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from commands.handlers import orders
 from projections import runner
@@ -50,3 +51,28 @@ def test_the_outbox_is_listed_by_delivery_state_and_cannot_be_changed() -> None:
     response = client.post(reverse("admin:projections_outboxmessage_change", args=[row.pk]), {"subject": "x"})
     assert response.status_code == 403
     assert client.get(reverse("admin:projections_outboxmessage_add")).status_code == 403
+
+
+def test_staff_with_the_outbox_change_permission_send_a_given_up_message_again() -> None:
+    paid_then_cancelled_and_plain_cancelled()
+    row = OutboxMessage.objects.order_by("id").first()
+    assert row is not None
+    OutboxMessage.objects.filter(pk=row.pk).update(attempts=12, gave_up_at=timezone.now(), last_error="refused")
+    url = reverse("admin:projections_outboxmessage_changelist")
+    action = {"action": "send_again", "_selected_action": [row.pk]}
+
+    viewer = staff_client("projections.view_outboxmessage", username="viewer")
+    failed = viewer.get(url, {"sent": "failed"})
+    assert [each.pk for each in failed.context["cl"].result_list] == [row.pk]
+    assert "given up" in failed.content.decode()
+    assert "send_again" not in failed.content.decode()  # no change permission: no action offered
+    viewer.post(url, action)
+    row.refresh_from_db()
+    assert row.gave_up_at is not None
+
+    operator = staff_client("projections.view_outboxmessage", "projections.change_outboxmessage", username="op")
+    response = operator.post(url, action, follow=True)
+    assert "1 message(s) will be sent" in response.content.decode()
+    row.refresh_from_db()
+    assert row.gave_up_at is None and row.next_attempt_at is None and row.attempts == 12
+    assert not operator.get(url, {"sent": "failed"}).context["cl"].result_list
