@@ -6,7 +6,9 @@ then written in bulk); a batch whose writes fail is applied again event by event
 A batch's read-model writes and its checkpoint commit in one read-DB transaction, under a row lock
 on the checkpoint. A second runner waits briefly for that lock (a batch takes milliseconds) rather than
 leaving at once: the holder may already have looked for new events, and the wake-up that arrived meanwhile
-would otherwise be lost until the next periodic catch-up. During a rebuild it gives up after LOCK_WAIT_MS.
+would otherwise be lost until the next periodic catch-up. A blue/green swap can hold the lock longer: past
+LOCK_WAIT_MS the runner stops with `Busy`, and its task queues itself again (tasks.py), so the events it came
+for are never left to the catch-up.
 """
 
 import logging
@@ -35,6 +37,10 @@ MAX_ATTEMPTS = 3
 LOCK_WAIT_MS = 2000
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when lock_timeout expires
 logger = logging.getLogger(__name__)
+
+
+class Busy(Exception):
+    """Another runner (a rebuild's swap) kept this projection's lock past LOCK_WAIT_MS; nothing was applied."""
 
 
 class EventFailed(Exception):
@@ -214,8 +220,11 @@ def record_failure(projection: Projection, failure: EventFailed) -> bool:
         return True
 
 
-def run_projection(projection: Projection, *, batch_size: int | None = None) -> int:
-    """Loop until caught up (or another runner has the lock); returns the number of events read."""
+def run_projection(projection: Projection, *, batch_size: int | None = None, busy_raises: bool = False) -> int:
+    """Loop until caught up (or another runner has the lock); returns the number of events read.
+
+    `busy_raises`: a lock kept past LOCK_WAIT_MS raises Busy instead of returning (for a task that will try again).
+    """
     size = batch_size or settings.PROJECTION_BATCH_SIZE
     ensure_checkpoint(projection.name)
     done = 0
@@ -230,6 +239,8 @@ def run_projection(projection: Projection, *, batch_size: int | None = None) -> 
                 continue
             else:
                 raise
+        if count is None and busy_raises:
+            raise Busy(projection.name)
         if not count:
             return done
         done += count

@@ -10,6 +10,8 @@ The wake-up itself is coalesced the same way (projections/receivers.py: its flag
 `project_events` starts), so a stream of commits costs one message per fan-out, not one per command.
 The catch-up always queues, and clears the wake-up's flag, so a flag left behind by a lost message costs at
 most one catch-up interval.
+A task that finds its projection's lock kept (a blue/green swap) queues itself again after BUSY_RETRY_SECONDS
+unless one is already waiting: the commits that woke it must not wait for the catch-up.
 """
 
 import logging
@@ -45,10 +47,15 @@ def project(self: Any, name: str, *, retry: bool = True) -> dict[str, int]:
         logger.warning("no projection unit named %s any more: its task is dropped", name)
         return {name: 0}
     try:
-        done = {name: runner.run_projection(consumer)}
+        done = {name: runner.run_projection(consumer, busy_raises=True)}
         if name in REACTORS:
             deliver_pending()  # what a lost delivery wake-up left behind: the catch-up passes here too
         return done
+    except runner.Busy:
+        if mark_queued(name):
+            project.apply_async(args=[name], kwargs={"retry": retry}, countdown=BUSY_RETRY_SECONDS)
+        logger.info("%s is locked by another runner; its task is queued again", name)
+        return {name: 0}
     except runner.EventFailed as failure:
         if retry:
             raise
@@ -57,6 +64,7 @@ def project(self: Any, name: str, *, retry: bool = True) -> dict[str, int]:
 
 
 QUEUED_FLAG_SECONDS = 30
+BUSY_RETRY_SECONDS = 0.2
 
 
 # The flag of the wake-up message (`project_events`); no consumer has this name (it is not a projection's).

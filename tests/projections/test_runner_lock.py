@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from django.db import connections
 
-from projections import runner
+from projections import runner, tasks
 from projections.models import Checkpoint
 from projections.registry import PROJECTIONS
 from queries.models import ProductView
@@ -74,3 +74,24 @@ def test_a_runner_gives_up_on_a_projection_held_longer_than_the_lock_wait(holder
     holder.release.set()
     holder.join()
     assert runner.run_projection(catalog) == 1  # and the same connection works normally afterwards
+
+
+def test_a_task_that_finds_the_lock_kept_queues_itself_again_and_that_one_applies_the_events(holder, monkeypatch):
+    """A blue/green swap holding the lock past the wait must not leave the commits that woke the task to the
+    catch-up (up to PROJECTION_CATCHUP_SECONDS later): the task comes back shortly after."""
+    monkeypatch.setattr(runner, "LOCK_WAIT_MS", 200)
+    product_id = make_product()
+    queued: list[dict] = []
+    monkeypatch.setattr(tasks.project, "apply_async", lambda **options: queued.append(options))
+    tasks.forget_queued("catalog")
+
+    assert tasks.project("catalog") == {"catalog": 0}
+    assert queued == [{"args": ["catalog"], "kwargs": {"retry": True}, "countdown": tasks.BUSY_RETRY_SECONDS}]
+    assert not ProductView.objects.filter(pk=product_id).exists()
+    assert tasks.project("catalog") == {"catalog": 0} and len(queued) == 2  # still kept: again
+
+    holder.release.set()
+    holder.join()
+    assert tasks.project(*queued[-1]["args"], **queued[-1]["kwargs"]) == {"catalog": 1}
+    assert ProductView.objects.filter(pk=product_id).exists()
+    assert len(queued) == 2
