@@ -45,8 +45,10 @@ SEEN_BEFORE_AND_AFTER = 3  # reads of one's own write served before the rebuild 
 VERIFIED = ("orders",)
 # At most one read in this many may wait longer than READ_POSITION_WAIT_SECONDS. Seen on the shared machine at
 # load 11-12 only: 1 of 111 and 2 of 123 reads (0 of 81-141 in four runs at load 5-9), each 503 with the orders
-# read position exactly one event short of the wanted one, no lock wait in the read database meanwhile, the
-# customers projection (same worker, not rebuilt) sometimes past it. Not yet explained: see the lane-t report.
+# read position exactly one event short of the wanted one. The likeliest cause: the live task for that event
+# met the swap's lock past LOCK_WAIT_MS and ended, leaving the event to the next commit's wake-up or the
+# catch-up; such a task now queues itself again (projections/tasks.py, tests/projections/test_runner_lock.py).
+# 0 of 56 late in the first run after it, at load 6; the allowance stays until high-load runs show none.
 LATE_AT_MOST = 50
 
 
