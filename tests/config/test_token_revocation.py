@@ -1,4 +1,4 @@
-"""A changed password ends the user's API tokens, however it was changed; "log out everywhere" ends them on request (issue 8, finding 9)."""
+"""A changed password ends the user's API tokens, however it was changed; "log out everywhere" ends them too."""
 
 import io
 from collections.abc import Iterator
@@ -8,9 +8,9 @@ from unittest import mock
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.management.commands import changepassword
+from django.contrib.auth.models import AbstractUser
 from django.core.management import call_command
 from django.db import transaction
-from django.contrib.auth.models import AbstractUser
 from django.db.models.signals import post_delete
 from django.test import Client
 from django.urls import reverse

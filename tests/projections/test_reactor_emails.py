@@ -89,11 +89,11 @@ def refused_first_row() -> OutboxMessage:
 def test_a_refused_send_waits_longer_each_time_and_is_given_up_after_the_last_attempt(settings: object) -> None:
     settings.OUTBOX_RETRY_SECONDS, settings.OUTBOX_RETRY_MAX_SECONDS, settings.OUTBOX_MAX_ATTEMPTS = 60, 150, 4
     first = refused_first_row()
-    start = timezone.now()
+    due_at = timezone.now()
     waits = []
     with mock.patch("django.utils.timezone.now") as now:
         for attempt in range(1, 5):
-            now.return_value = start if attempt == 1 else waited_until
+            now.return_value = due_at
             assert deliver_pending() == (8 if attempt == 1 else 1)
             now.return_value = now.return_value + timedelta(seconds=1)
             assert deliver_pending() == 0  # not due yet: nothing is tried
@@ -101,12 +101,13 @@ def test_a_refused_send_waits_longer_each_time_and_is_given_up_after_the_last_at
             assert first.attempts == attempt and first.sent_at is None
             if first.gave_up_at is not None:
                 break
-            waited_until = first.next_attempt_at
-            waits.append((waited_until - now.return_value + timedelta(seconds=1)).total_seconds())
+            assert first.next_attempt_at is not None
+            waits.append((first.next_attempt_at - due_at).total_seconds())
+            due_at = first.next_attempt_at
     assert waits == [60, 120, 150]  # doubling, capped
     assert first.attempts == 4 and first.gave_up_at is not None and first.next_attempt_at is None
     assert len(mail.outbox) == 7
-    with mock.patch("django.utils.timezone.now", return_value=start + timedelta(days=30)):
+    with mock.patch("django.utils.timezone.now", return_value=due_at + timedelta(days=30)):
         assert deliver_pending() == 0  # given up: never tried again by itself
 
     assert send_again(OutboxMessage.objects.all()) == 1  # sent rows are not touched
