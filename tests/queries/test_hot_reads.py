@@ -56,11 +56,11 @@ def shop() -> dict[str, Any]:
 
 
 def token_of(customer_id: uuid.UUID) -> str:
-    user = get_user_model().objects.get(pk=CustomerView.objects.get(pk=customer_id).user_id)
+    user = get_user_model().objects.get(pk=int(CustomerView.objects.get(pk=customer_id).user_id or 0))
     return AuthToken.objects.create(user)[1]
 
 
-def answered(client: Client, path: str, headers: dict[str, str], *, hot_reads: bool) -> tuple[Any, ...]:
+def answered(client: Client, path: str, headers: dict[str, Any], *, hot_reads: bool) -> tuple[Any, ...]:
     with override_settings(HOT_READS=hot_reads):
         response = client.get(path, **headers)
     kept = sorted((name, value) for name, value in response.headers.items() if name not in PER_REQUEST)
