@@ -17,7 +17,8 @@ edge cases live in one place. tests/queries/test_hot_reads.py holds both paths' 
 import sys
 import uuid
 from collections.abc import Callable
-from functools import cache, wraps
+from datetime import datetime
+from functools import cache, cached_property, wraps
 from typing import Any, cast
 
 import psycopg
@@ -27,6 +28,9 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import patch_vary_headers
+from psycopg import pq
+from psycopg.abc import Buffer
+from psycopg.types.datetime import TimestamptzLoader
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.renderers import JSONRenderer
 
@@ -44,6 +48,7 @@ PLAIN_ACCEPT = frozenset({None, "*/*", "application/json"})
 ALLOW = "GET, HEAD, OPTIONS"  # what a read-only viewset route allows (DRF's Allow header)
 SqlFor = Callable[[int], str]  # the statement for so many checkpoint units (progress.snapshot_sql)
 RENDERER = JSONRenderer()
+TIMESTAMPTZ_OID = 1184
 ONLY_WHEN_ASKED = sys.maxsize  # a prepare_threshold no statement count reaches (see prepared_cursor)
 
 
@@ -76,7 +81,10 @@ def anonymous(request: HttpRequest) -> bool:
     """No credentials at all: DRF's authenticators would find none (and the session is read, as theirs reads it)."""
     if "HTTP_AUTHORIZATION" in request.META or settings.SESSION_COOKIE_NAME in request.COOKIES:
         return False
-    return not request.user.is_authenticated  # marks the session accessed (Vary: Cookie), as DRF's lookup does
+    # Without a session cookie the user is anonymous; DRF's session lookup would still read the (empty)
+    # session, which makes SessionMiddleware add Vary: Cookie. Marked here without building the user.
+    request.session.accessed = True
+    return True
 
 
 def product_detail(request: HttpRequest, pk: str) -> HttpResponseBase | None:
@@ -158,8 +166,34 @@ def fetch(
     return found
 
 
+class UtcTimestampLoader(TimestamptzLoader):
+    """PostgreSQL's text for a timestamptz in a UTC session ("2026-12-02 04:05:49.63+00"), read by the C parser.
+
+    psycopg's loader parses it in Python: a twentieth of a catalog page (py-spy, 40 timestamps). Anything
+    else (another session time zone, BC dates, infinity) goes to the connection's own loader (Django's).
+    """
+
+    def load(self, data: Buffer) -> datetime:
+        text = bytes(data).decode()
+        if text.endswith("+00") and len(text) >= 22 and text[4] == "-":
+            try:
+                return datetime.fromisoformat(text)
+            except ValueError:
+                pass
+        return cast(datetime, self.fallback.load(data))
+
+    @cached_property
+    def fallback(self) -> Any:
+        own = self.connection.adapters.get_loader(TIMESTAMPTZ_OID, pq.Format.TEXT) if self.connection else None
+        return (own or TimestamptzLoader)(TIMESTAMPTZ_OID, self.connection)
+
+
 class PreparingCursor(psycopg.Cursor):
     """Server-side binding, each statement prepared on first use and executed by name afterwards."""
+
+    def __init__(self, connection: psycopg.Connection) -> None:
+        super().__init__(connection)
+        self.adapters.register_loader(TIMESTAMPTZ_OID, UtcTimestampLoader)
 
     def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None, **options: Any) -> Any:
         return super().execute(query, params, prepare=True, **options)

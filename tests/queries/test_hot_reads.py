@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connections
 from django.test import Client
 from django.test.utils import override_settings
 from knox.models import AuthToken
@@ -214,3 +215,33 @@ def fill(shop: dict[str, Any], path: str, headers: dict[str, str]) -> tuple[str,
         "head": str(progress.head_position()),
     }
     return path.format(**values), {name: value.format(**values) for name, value in headers.items()}
+
+
+@pytest.mark.parametrize(
+    "literal",
+    [
+        "2026-12-02 04:05:49+00",
+        "2026-12-02 04:05:49.63+00",
+        "2026-12-02 04:05:49.123456+00",
+        "2026-12-02 04:05:49.000001+05:30",
+        "0999-01-01 00:00:00+00",
+        "2026-06-30 23:59:59.5 Europe/Oslo",
+    ],
+)
+@pytest.mark.parametrize("session_zone", ["UTC", "Europe/Oslo"])
+def test_timestamps_read_by_the_hot_cursor_equal_djangos(literal, session_zone):
+    """The C parser reads what PostgreSQL writes in a UTC session; anything else goes to Django's own loader."""
+    connection = connections["read"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('TimeZone', %s, false)", [session_zone])
+        try:
+            cursor.execute("SELECT %s::timestamptz", [literal])
+            (django_reads,) = cursor.fetchone()
+            with hot.prepared_cursor(connection) as hot_cursor:
+                hot_cursor.execute("SELECT %s::timestamptz", [literal])
+                (hot_reads,) = hot_cursor.fetchone()
+        finally:
+            cursor.execute("SELECT set_config('TimeZone', 'UTC', false)")
+    assert hot_reads == django_reads
+    assert hot_reads.isoformat() == django_reads.astimezone(hot_reads.tzinfo).isoformat()
+    assert hot_reads.utcoffset() is not None
