@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model
+from django.db.models.base import ModelState
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import patch_vary_headers
 from psycopg import pq
@@ -162,8 +163,18 @@ def fetch(
         values = list(row[2:])
         for index, decode in decoders:
             values[index] = decode(values[index], None, connection)
-        found.append((model.from_db(alias, fields, values), int(row[0] or 0), bool(row[1])))
+        found.append((loaded(model, alias, fields, values), int(row[0] or 0), bool(row[1])))
     return found
+
+
+def loaded(model: type[Model], alias: str, fields: list[str], values: list[Any]) -> Any:
+    """`model.from_db` without Model.__init__ (its argument handling and pre/post_init signals: 7 % of a
+    catalog page in py-spy), as Django's unpickling builds an instance: every concrete field is given."""
+    instance = model.__new__(model)
+    instance.__dict__.update(zip(fields, values, strict=True))
+    instance._state = ModelState()
+    instance._state.adding, instance._state.db = False, alias
+    return instance
 
 
 class UtcTimestampLoader(TimestamptzLoader):
