@@ -8,8 +8,9 @@ runs on the read database and the body is rendered by DRF's own JSONRenderer fro
 viewsets write (documents.py), so the bytes are the same by construction.
 
 Only the plain, common requests are answered here: GET, no X-Min-Position, an Accept DRF answers with
-compact JSON, no query parameter but `page_size` on the list, no session cookie and no token on the
-catalog, a token found by the token cache on an order. Everything else (HEAD, OPTIONS, other parameters,
+compact JSON, no query parameter but `page_size` on the list (and `search`, when the viewset's answer
+is in the response cache at this read position), no session cookie and no token on the catalog, a token
+found by the token cache on an order. Everything else (HEAD, OPTIONS, other parameters,
 cursors, bad input, 401, 404, empty pages) returns None and the viewset answers it, so the contract's
 edge cases live in one place. tests/queries/test_hot_reads.py holds both paths' answers byte-identical.
 """
@@ -23,6 +24,7 @@ from typing import Any, cast
 
 import psycopg
 from django.conf import settings
+from django.core.cache import cache as django_cache
 from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model
@@ -37,6 +39,7 @@ from rest_framework.renderers import JSONRenderer
 
 from config.token_auth import TokenAuthentication
 from projections import progress, segments
+from queries import response_cache
 from queries.api.caching import conditional_answer
 from queries.api.documents import order_document, product_document
 from queries.api.pagination import ReadModelPagination
@@ -104,8 +107,10 @@ def product_detail(request: HttpRequest, pk: str) -> HttpResponseBase | None:
 
 def products_page(request: HttpRequest) -> HttpResponseBase | None:
     """The first page of the catalog in its default order (newest first), with DRF's cursor links."""
-    if set(request.GET) - {"page_size"} or not anonymous(request):
+    if set(request.GET) - {"page_size", "search"} or not anonymous(request):
         return None
+    if "search" in request.GET:
+        return cached_search(request)
     paginator = ReadModelPagination()
     paginator.page_size = paginator.page_size_of(request.GET.get(paginator.page_size_query_param))
     rows = fetch(ProductView, ProductViewSet.projections, products_page_sql, [paginator.page_size + 1])
@@ -120,6 +125,25 @@ def products_page(request: HttpRequest) -> HttpResponseBase | None:
     }
     _, position, held = rows[0]
     return answer(request, body, ProductViewSet.projections, position, held)
+
+
+def cached_search(request: HttpRequest) -> HttpResponseBase | None:
+    """A ranked search the viewset already answered at this read position, from the response cache.
+
+    The same entry CachedReadsMixin stores (its key, its data), looked up after one prepared statement for the
+    position instead of DRF's dispatch and an unprepared one; a miss, a held aggregate or a blank search is
+    the viewset's (it computes and stores the answer).
+    """
+    if not request.GET.get("search", "").strip() or response_cache.cache_seconds() <= 0:
+        return None
+    position, held = read_position_and_held(ProductView, ProductViewSet.projections)
+    if held:
+        return None
+    path = f"{request.path}?{response_cache.normalised_query(request.GET)}"
+    data = django_cache.get(response_cache.response_key("api-list", request, position, path))
+    if data is None:
+        return None
+    return answer(request, data, ProductViewSet.projections, position, False)
 
 
 def order_detail(request: HttpRequest, pk: str) -> HttpResponseBase | None:
@@ -237,6 +261,21 @@ def prepared_cursor(connection: BaseDatabaseWrapper) -> Any:
         if connection.queries_logged:
             return connection.make_debug_cursor(cast(Any, LoggedPreparingCursor(raw)))
         return connection.make_cursor(cast(Any, PreparingCursor(raw)))
+
+
+def read_position_and_held(model: type[Model], projections: tuple[str, ...]) -> tuple[int, bool]:
+    """progress.position_and_held, prepared, on the database the model's rows would be read from."""
+    units = segments.expand(projections)
+    with prepared_cursor(connections[router.db_for_read(model)]) as cursor:
+        cursor.execute(snapshot_only_sql(len(units)), [len(units), *units, *units])
+        position, held = cursor.fetchone()
+    return int(position or 0), bool(held)
+
+
+@cache
+def snapshot_only_sql(units: int) -> str:
+    position, held = progress.snapshot_sql(units)
+    return f"SELECT {position}, {held}"
 
 
 @cache

@@ -198,6 +198,44 @@ def test_an_empty_catalog_is_answered_by_the_viewset(shop, monkeypatch):
     assert b'"results":[]' in viewset[1]
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/products/?search=steel+kettle",
+        "/api/v1/products/?page_size=1&search=kettle",
+        "/api/v1/products/?search=zzz",
+    ],
+)
+def test_a_search_is_answered_from_the_viewsets_cache_entry(shop, monkeypatch, path):
+    """The first time the viewset computes and stores it; after that the hot path serves that entry."""
+    first, took_it = both_paths(path, {}, monkeypatch)
+    assert (first[0], took_it) == (200, False)
+    again, took_it = both_paths(path, {}, monkeypatch)
+    assert (again[0], took_it) == (200, True)
+    assert again[1] == first[1]
+    again, took_it = both_paths(path, {"HTTP_IF_NONE_MATCH": dict(first[2])["ETag"]}, monkeypatch)
+    assert (again[0], took_it) == (304, True)
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/products/?search=", "/api/v1/products/?search=%20", "/api/v1/products/?search=" + "k" * 201]
+)
+def test_a_blank_or_invalid_search_is_the_viewsets(shop, monkeypatch, path):
+    for _ in range(2):
+        viewset, took_it = both_paths(path, {}, monkeypatch)
+        assert viewset[0] in (200, 400) and not took_it
+
+
+def test_a_search_is_computed_again_once_the_position_moves(shop, monkeypatch):
+    path = "/api/v1/products/?search=kettle"
+    both_paths(path, {}, monkeypatch)
+    make_product(name="Copper kettle", price="30.00")
+    runner.run_all()
+    viewset, took_it = both_paths(path, {}, monkeypatch)
+    assert (viewset[0], took_it) == (200, False)
+    assert b"Copper kettle" in viewset[1]
+
+
 def test_head_and_options_are_answered_by_the_viewset(shop, monkeypatch):
     for method in ("head", "options"):
         with override_settings(HOT_READS=True):
