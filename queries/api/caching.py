@@ -9,7 +9,7 @@ import functools
 from typing import Any, ClassVar
 
 from django.core.cache import cache
-from django.http import HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import get_conditional_response, set_response_etag
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -32,14 +32,19 @@ class ConditionalReadsMixin(ReadConsistencyMixin):
         if request.method != "GET" or response.status_code != 200 or not tagged:
             return response
         response.render()
-        set_response_etag(response)
-        etag = response["ETag"]
-        answer: HttpResponseBase = get_conditional_response(request, etag=etag, response=response) or response
-        if answer is not response:
-            for header in PASSED_ON_304:
-                if header in response:
-                    answer[header] = response[header]
-        return answer
+        return conditional_answer(request, response)
+
+
+def conditional_answer(request: HttpRequest | Request, response: HttpResponse) -> HttpResponseBase:
+    """Tag a rendered 200 with the hash of its body; a matching If-None-Match is a 304 with the read position."""
+    set_response_etag(response)
+    etag = response["ETag"]
+    answer: HttpResponseBase = get_conditional_response(request, etag=etag, response=response) or response
+    if answer is not response:
+        for header in PASSED_ON_304:
+            if header in response:
+                answer[header] = response[header]
+    return answer
 
 
 class CachedReadsMixin(ConditionalReadsMixin):

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.http import HttpRequest
 from rest_framework.request import Request
 
 from queries.models import OrderView, ProductView
@@ -36,7 +37,7 @@ def address(value: dict[str, Any] | None) -> dict[str, str | None] | None:
     return None if value is None else {field: text(value[field]) for field in ADDRESS_FIELDS}
 
 
-def product_document(product: ProductView, request: Request | None) -> dict[str, Any]:
+def product_document(product: ProductView, request: Request | HttpRequest | None) -> dict[str, Any]:
     image_url = None
     if product.image:
         image_url = request.build_absolute_uri(product.image_url) if request else product.image_url
@@ -64,7 +65,7 @@ def order_line(line: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
-def order_document(order: OrderView, request: Request | None) -> dict[str, Any]:
+def order_document(order: OrderView, request: Request | HttpRequest | None) -> dict[str, Any]:
     return {
         "id": str(order.id),
         "status": order.status,

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Field, Model
+from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import Cursor, CursorPagination
@@ -27,8 +28,25 @@ class ReadModelPagination(CursorPagination):
         return super().paginate_queryset(queryset, request, view)
 
     def get_page_size(self, request: Request) -> int:
-        size = non_negative_int(request.query_params.get(self.page_size_query_param))
+        return self.page_size_of(request.query_params.get(self.page_size_query_param))
+
+    def page_size_of(self, asked: str | None) -> int:
+        size = non_negative_int(asked)
         return min(size, self.max_page_size) if size else self.page_size
+
+    def first_page(self, request: HttpRequest, rows: list[Any]) -> list[Any]:
+        """What paginate_queryset leaves for the links, given the first page_size + 1 rows in `ordering` (no cursor).
+
+        For the hot read path (queries/api/hot.py), which selects the rows itself.
+        """
+        self.base_url = request.build_absolute_uri()
+        self.ordering = (self.ordering,)  # type: ignore[assignment]  # as DRF's get_ordering returns it
+        self.cursor = None
+        self.page = rows[: self.page_size]
+        self.has_next, self.has_previous = len(rows) > self.page_size, False
+        if self.has_next:
+            self.next_position = self._get_position_from_instance(rows[-1], self.ordering)
+        return self.page
 
     def decode_cursor(self, request: Request) -> Cursor | None:
         """DRF checks a cursor's shape only; a position the ordering field cannot hold failed later as a 500."""
