@@ -7,6 +7,7 @@ import time
 
 from benchmarks.cpu_use import CpuMeter, cpu_ms, process_tree
 from benchmarks.http_rows import Row
+from benchmarks.report import cpu_lines
 from benchmarks.side_by_side import summarize
 from benchmarks.wrk import Load, Measured
 
@@ -55,3 +56,14 @@ def test_the_cpu_ratio_is_the_baseline_cost_over_the_app_cost_per_round():
     assert result["vs_baseline_cpu"] == 0.45
     assert result["vs_baseline_cpu_range"] == [0.4, 0.5]
     assert result["app"]["cpu_ms_per_request"] == {"web": 5.5, "worker": 4.5, "total": 10.0}
+
+
+def test_the_report_shows_each_metered_side_and_the_cpu_ratio():
+    row = Row("create_order", "POST create-order", Load(("/a/",)), Load(("/b/",)), "plain", writes=True)
+    runs = {"app": [measured(100)], "baseline": [measured(200)]}
+    cpu = {"app": [{"web": 6.0, "worker": 4.0}], "baseline": [{"web": 4.0, "worker": 0.0}]}
+    lines = cpu_lines({"rows": {"create_order": summarize(row, runs, cpu)}})
+    assert "| POST create-order | app | 6.00 | 4.00 | 10.00 |" in lines
+    assert "| POST create-order | baseline | 4.00 | 0.00 | 4.00 |" in lines
+    assert any("costs 0.40x (0.40-0.40) the CPU of an app request" in line for line in lines)
+    assert cpu_lines({"rows": {"ceiling": {"title": "ceiling", "app": {"req_per_s": 1}}}}) == []
