@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -206,6 +206,25 @@ def stage(report: dict[str, Any], name: str) -> Iterator[None]:
         report["errors"].append(f"{name}: {error!r}")
 
 
+def cpu_meter(server: Any, worker: Any) -> Callable[[], Any]:
+    """A new meter per run over gunicorn, the Celery worker and the two databases' backends (not the harness's)."""
+    from benchmarks.cpu_use import Backends, CpuMeter, process_tree
+
+    own = set(backend_pids())
+
+    def meter() -> CpuMeter:
+        return CpuMeter(
+            {
+                "web": lambda: process_tree(server.process.pid),
+                "worker": lambda: process_tree(worker.process.pid),
+                "write_db": Backends(os.environ["DATABASE_URL"], excluded=lambda: own),
+                "read_db": Backends(os.environ["READ_DATABASE_URL"], excluded=lambda: own),
+            }
+        )
+
+    return meter
+
+
 def run_http_part(
     scale: Scale,
     *,
@@ -246,7 +265,8 @@ def run_http_part(
             raise RuntimeError("http_rows.ROW_KEYS (what --rows accepts) must name the rows of rows()")
         table = [row for row in every_row if only is None or row.key in only]
         print(f"measuring {len(table)} rows x {rounds} rounds on {server.url} …", file=sys.stderr)
-        report["rows"] = side_by_side.side_by_side(server.url, table, rounds=rounds, seconds=seconds)
+        meter = cpu_meter(server, worker)
+        report["rows"] = side_by_side.side_by_side(server.url, table, rounds=rounds, seconds=seconds, meter=meter)
         if "ceiling" in report["rows"]:
             side_by_side.add_ceiling_ratios(report["rows"])
         report["errors"] = []

@@ -56,6 +56,37 @@ def endpoint_table(report: dict[str, Any], small: dict[str, Any] | None) -> list
     return lines
 
 
+def cpu_lines(report: dict[str, Any]) -> list[str]:
+    """What a request of each metered (write) row cost the machine, by process group: see benchmarks/cpu_use.py."""
+    metered = {key: row for key, row in report["rows"].items() if "cpu_ms_per_request" in row["app"]}
+    if not metered:
+        return []
+    groups = [name for name in next(iter(metered.values()))["app"]["cpu_ms_per_request"] if name != "total"]
+    lines = [
+        "",
+        "CPU ms per request (median over the rounds; each run metered until every projection and reactor had "
+        "caught up, so the worker's share counts whether it kept up during the run or after it):",
+        "",
+        "| endpoint | side | " + " | ".join(groups) + " | total |",
+        "|---|---|" + "---|" * (len(groups) + 1),
+    ]
+    for row in metered.values():
+        for side in ("app", "baseline"):
+            used = row.get(side, {}).get("cpu_ms_per_request")
+            if used:
+                cells = [f"{used[name]:.2f}" for name in [*groups, "total"]]
+                lines.append(f"| {row['title']} | {side} | " + " | ".join(cells) + " |")
+        if "vs_baseline_cpu" in row:
+            low, high = row["vs_baseline_cpu_range"]
+            lines += [
+                "",
+                f"{row['title']}: a baseline request costs {row['vs_baseline_cpu']:.2f}x ({low:.2f}-{high:.2f}) "
+                "the CPU of an app request (with web, worker and PostgreSQL on the same cores, the req/s ratio "
+                "tends to it).",
+            ]
+    return lines
+
+
 def target_table(report: dict[str, Any], small: dict[str, Any] | None) -> list[str]:
     lines = ["| target | measured | met? |", "|---|---|---|"]
     rows = report["rows"]
@@ -103,6 +134,7 @@ def environment_lines(report: dict[str, Any]) -> list[str]:
 def render(report: dict[str, Any], small: dict[str, Any] | None) -> str:
     parts = ["### Environment", "", *environment_lines(report), "", "### Endpoints, side by side", ""]
     parts += endpoint_table(report, small)
+    parts += cpu_lines(report)
     visible = report.get("command_to_visible")
     if visible:
         parts += [

@@ -1,13 +1,16 @@
 """Run every row against the app and its baseline, alternating which goes first, in rounds of one run each."""
 
+import contextlib
 import statistics
 import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
+from benchmarks.cpu_use import CpuMeter
 from benchmarks.http_rows import Row
 from benchmarks.wrk import Load, Measured, run_wrk
 
@@ -34,12 +37,32 @@ def check(base_url: str, load: Load) -> None:
         raise RuntimeError(f"{load.method} {load.paths[0]} answered {error.code}: {error.read()[:500]!r}") from error
 
 
+def caught_up_position() -> int:
+    """The lowest checkpoint of every consumer: projections, their segments and the reactors."""
+    from projections import segments
+    from projections.models import Checkpoint
+
+    names = list(segments.consumers())
+    positions = dict(Checkpoint.objects.filter(name__in=names).values_list("name", "position"))
+    return min((positions.get(name, 0) for name in names), default=0)
+
+
 def wait_for_projections() -> float:
-    """After a write row: let the worker finish before the next row measures (seconds it took)."""
+    """After a write row: let the worker finish before the next row measures (seconds it took).
+
+    The reactors and their deliveries too: the order emails are the slowest consumer, and their catch-up after
+    a create-order run was measured as the next run's work (its baseline's). A message the mail backend refused
+    has been tried, and is not waited for.
+    """
     from projections import progress
+    from projections.models import OutboxMessage
+
+    def busy() -> bool:
+        untried = OutboxMessage.objects.filter(sent_at__isnull=True, attempts=0)
+        return caught_up_position() < progress.head_position() or untried.exists()
 
     started = time.monotonic()
-    while progress.read_position() < progress.head_position():
+    while busy():
         if time.monotonic() - started > CATCH_UP_TIMEOUT:
             raise RuntimeError("the projections did not catch up after a write row")
         time.sleep(0.2)
@@ -81,8 +104,12 @@ def measure_once(base_url: str, load: Load, seconds: float) -> Measured:
     return measured
 
 
-def side_by_side(base_url: str, rows: list[Row], *, rounds: int, seconds: float) -> dict[str, dict[str, Any]]:
+def side_by_side(
+    base_url: str, rows: list[Row], *, rounds: int, seconds: float, meter: Callable[[], CpuMeter] | None = None
+) -> dict[str, dict[str, Any]]:
+    """`meter`: a write row's runs are also metered (CPU ms per request by process group), until caught up."""
     runs: dict[str, dict[str, list[Measured]]] = {row.key: {"app": [], "baseline": []} for row in rows}
+    cpu: dict[str, dict[str, list[dict[str, float]]]] = {row.key: {"app": [], "baseline": []} for row in rows}
     for row in rows:
         for load in (row.app, row.baseline):
             if load is not None:
@@ -96,16 +123,22 @@ def side_by_side(base_url: str, rows: list[Row], *, rounds: int, seconds: float)
             for side, load in sides[:: -1 if number % 2 else 1]:
                 if load is None:
                     continue
-                measured = measure_once(base_url, load, seconds)
+                metered = meter() if meter is not None and row.writes else None
+                with metered or contextlib.nullcontext():
+                    measured = measure_once(base_url, load, seconds)
+                    if row.writes:
+                        wait_for_projections()
                 runs[row.key][side].append(measured)
+                used = ""
+                if metered is not None:
+                    cpu[row.key][side].append(metered.per_request(measured.requests))
+                    used = "  CPU ms/request " + " ".join(f"{k} {v:.2f}" for k, v in cpu[row.key][side][-1].items())
                 print(
                     f"  round {number + 1}/{rounds} {row.key:<20} {side:<8} {measured.per_second:8.1f} req/s"
-                    f"  p50 {measured.p50_ms:6.1f} ms  p99 {measured.p99_ms:7.1f} ms",
+                    f"  p50 {measured.p50_ms:6.1f} ms  p99 {measured.p99_ms:7.1f} ms{used}",
                     file=sys.stderr,
                 )
-                if row.writes:
-                    wait_for_projections()
-    return {row.key: summarize(row, runs[row.key]) for row in rows}
+    return {row.key: summarize(row, runs[row.key], cpu[row.key]) for row in rows}
 
 
 def summary(runs: list[Measured]) -> dict[str, Any]:
@@ -120,10 +153,28 @@ def summary(runs: list[Measured]) -> dict[str, Any]:
     }
 
 
-def summarize(row: Row, runs: dict[str, list[Measured]]) -> dict[str, Any]:
-    result: dict[str, Any] = {"title": row.title, "app": summary(runs["app"])}
+def cpu_summary(used: list[dict[str, float]]) -> dict[str, Any]:
+    """The median CPU ms per request of each process group over the rounds, and of their sum."""
+    if not used:
+        return {}
+    groups = {name: round(statistics.median(run[name] for run in used), 3) for name in used[0]}
+    total = round(statistics.median(sum(run.values()) for run in used), 3)
+    return {"cpu_ms_per_request": groups | {"total": total}}
+
+
+def summarize(
+    row: Row, runs: dict[str, list[Measured]], cpu: dict[str, list[dict[str, float]]] | None = None
+) -> dict[str, Any]:
+    cpu = cpu or {"app": [], "baseline": []}
+    result: dict[str, Any] = {"title": row.title, "app": summary(runs["app"]) | cpu_summary(cpu["app"])}
     if runs["baseline"]:
-        result["baseline"] = summary(runs["baseline"]) | {"title": row.baseline_title}
+        result["baseline"] = summary(runs["baseline"]) | cpu_summary(cpu["baseline"]) | {"title": row.baseline_title}
+        if cpu["app"] and cpu["baseline"]:
+            # Per round again: the CPU a baseline request cost over what an app request cost, both whole.
+            paired = zip(cpu["app"], cpu["baseline"], strict=True)
+            costs = [sum(b.values()) / sum(a.values()) for a, b in paired if sum(a.values())] or [0.0]
+            result["vs_baseline_cpu"] = round(statistics.median(costs), 3)
+            result["vs_baseline_cpu_range"] = [round(min(costs), 3), round(max(costs), 3)]
         # Ratio per round (the two runs sat next to each other), then the median of those.
         # A baseline that finished nothing even in the longest run leaves that round without a ratio.
         pairs = [a.per_second / b.per_second for a, b in zip(runs["app"], runs["baseline"], strict=True) if b.requests]
