@@ -255,7 +255,7 @@ def run_http_part(
         "seed_niceness": seed_niceness,
         "setup": {
             "web": web.describe(),
-            "worker": f"celery worker --pool=prefork --concurrency={worker.concurrency} with its embedded beat",
+            "worker": worker.describe,
             "load": f"wrk -t2 -c{side_by_side.CONNECTIONS}, {seconds:g} s per run, {rounds} alternating rounds",
         },
     }
