@@ -47,7 +47,7 @@ def project(self: Any, name: str, *, retry: bool = True) -> dict[str, int]:
         logger.warning("no projection unit named %s any more: its task is dropped", name)
         return {name: 0}
     try:
-        done = {name: runner.run_projection(consumer, busy_raises=True)}
+        done = {name: runner.run_projection(consumer, busy_raises=True, drain=False)}
         if name in REACTORS:
             deliver_pending()  # what a lost delivery wake-up left behind: the catch-up passes here too
         return done
