@@ -16,6 +16,7 @@ from projections.routing import ALL_QUEUES, PROJECTION_QUEUE, REACTOR_QUEUE
 PROJECTION_WORKER_QUEUES = (PROJECTION_QUEUE, "celery")
 REACTOR_WORKER_QUEUES = (REACTOR_QUEUE,)
 
+
 def celery_worker_command(
     name: str, *, beat: bool, concurrency: int | None = None, queues: Sequence[str] = ALL_QUEUES
 ) -> list[str]:
