@@ -8,8 +8,10 @@ import kombu.pools
 
 from config.celery import app
 from projections.receivers import broker_pause
+from projections.registry import CONSUMERS
 from projections.routing import PROJECTION_QUEUE, REACTOR_QUEUE
-from projections.tasks import WAKE_UP, forget_queued
+from projections.segments import consumers
+from projections.tasks import forget_queued
 
 WAKE_UP_QUEUES = (PROJECTION_QUEUE, REACTOR_QUEUE)
 
@@ -21,11 +23,12 @@ def queued_wake_ups(queues: tuple[str, ...] = WAKE_UP_QUEUES) -> int:
 
 
 def purge_wake_ups() -> None:
-    """Empty the queues, and clear the wake-up's flag as its lost message would have to be (by the catch-up)."""
+    """Empty the queues, and clear the tasks' flags as their lost messages would have to be (by the catch-up)."""
     with app.connection_for_write() as connection:
         for queue in WAKE_UP_QUEUES:
             connection.default_channel.queue_purge(queue)
-    forget_queued(WAKE_UP)
+    for name in {*CONSUMERS, *consumers()}:  # whole projections and, when split, their segments
+        forget_queued(name)
 
 
 def _use_broker(url: str) -> None:
