@@ -39,7 +39,8 @@ def test_projections_do_not_wait_for_reactors_and_the_reactor_worker_sends_each_
         history()
         head = progress.head_position()
         wait_until(lambda: progress.read_position() >= head, timeout=60)  # every projection, no reactor worker
-        assert Checkpoint.objects.get(name="order_emails").position < head
+        emails_at = Checkpoint.objects.filter(name="order_emails").values_list("position", flat=True).first()
+        assert (emails_at or 0) < head  # no row yet, or one behind: nobody ran the reactor
         assert not OutboxMessage.objects.exists()
         assert queued_wake_ups((REACTOR_QUEUE,)) >= 1  # the emails' task waits on its own queue
         wait_until(lambda: queued_wake_ups((PROJECTION_QUEUE,)) == 0, timeout=30)
