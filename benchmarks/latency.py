@@ -50,10 +50,14 @@ class Worker:
                 "bench-reactors", beat=False, concurrency=reactors, queues=processes.REACTOR_WORKER_QUEUES
             ),
         ]
-        self.processes = [subprocess.Popen(command, cwd=ROOT, env=env) for command in commands]
+        niceness = int(os.environ.get("REACTOR_NICENESS", "10"))  # as Procfile.production starts the reactors
+        self.processes = [
+            subprocess.Popen(commands[0], cwd=ROOT, env=env),
+            subprocess.Popen(commands[1], cwd=ROOT, env=env, preexec_fn=lambda: os.nice(niceness)),
+        ]
         self.describe = (
             f"celery worker --pool=prefork --concurrency={self.concurrency} -Q projections,celery with its embedded"
-            f" beat, and the reactors' worker --pool=prefork --concurrency={reactors} -Q reactors"
+            f" beat, and the reactors' worker --pool=prefork --concurrency={reactors} -Q reactors at nice {niceness}"
         )
 
     def stop(self) -> None:
