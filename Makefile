@@ -31,11 +31,12 @@ run: install messages
 	@echo "Shop:     http://127.0.0.1:$(PORT)/"
 	@echo "Admin:    http://127.0.0.1:$(PORT)/admin/  (demo staff login: admin / admin)"
 	@echo "API docs: http://127.0.0.1:$(PORT)/api/v1/docs/"
-	@echo "Ctrl-C stops web, worker and beat."
+	@echo "Ctrl-C stops web, the two workers and beat."
 	PORT=$(PORT) $(VENV)/bin/honcho -f Procfile start
 
 # Production: migrate the write database, then the read one, collect static files, then gunicorn + Celery
-# worker + one beat (Procfile.production). PROCESSES="web worker" on machines that must not run beat.
+# workers (projections, reactors) + one beat (Procfile.production). PROCESSES="web worker reactors" on machines that
+# must not run beat.
 serve: install messages
 	@if [ -z "$$DATABASE_URL" ] || [ -z "$$READ_DATABASE_URL" ] || [ -z "$${REDIS_URL:-$$CELERY_BROKER_URL}" ]; then \
 		echo "make serve runs on PostgreSQL and Redis: set DATABASE_URL, READ_DATABASE_URL and REDIS_URL" \

@@ -234,8 +234,10 @@ def run_http_part(
     seed_niceness: int,
     keep_seed: bool = False,
     only: tuple[str, ...] | None = None,
+    visible_rate: float | None = None,
 ) -> dict[str, Any]:
-    """Every row, or the rows in `only`; command → visible needs create_order (its rate is half of that row's)."""
+    """Every row, or the rows in `only`; command → visible needs create_order (its rate is half of that row's,
+    or `visible_rate`)."""
     from benchmarks import profiling, side_by_side, visibility
     from benchmarks.http_rows import HTTPS, ROW_KEYS, order_bodies, rows
     from benchmarks.latency import Worker
@@ -255,7 +257,7 @@ def run_http_part(
         "seed_niceness": seed_niceness,
         "setup": {
             "web": web.describe(),
-            "worker": f"celery worker --pool=prefork --concurrency={worker.concurrency} with its embedded beat",
+            "worker": worker.describe,
             "load": f"wrk -t2 -c{side_by_side.CONNECTIONS}, {seconds:g} s per run, {rounds} alternating rounds",
         },
     }
@@ -271,7 +273,7 @@ def run_http_part(
             side_by_side.add_ceiling_ratios(report["rows"])
         report["errors"] = []
         if "create_order" in report["rows"]:
-            rate = report["rows"]["create_order"]["app"]["req_per_s"] / 2
+            rate = visible_rate or report["rows"]["create_order"]["app"]["req_per_s"] / 2
             print(f"command → read-visible at {rate:.0f} commands/s …", file=sys.stderr)
             headers = dict((HTTPS, ("Authorization", f"Token {token}")))
             with stage(report, "command_to_visible"):

@@ -22,7 +22,7 @@ VISIBLE_TIMEOUT = 30.0
 
 
 class Worker:
-    """`celery worker` with its embedded beat, on the bench databases (it inherits the environment)."""
+    """The Celery workers with the embedded beat, on the bench databases (they inherit the environment)."""
 
     def __init__(self, *, solo: bool = False, beat: bool = True) -> None:
         env = {
@@ -32,15 +32,39 @@ class Worker:
             # The order emails are recorded in the outbox as in production; sending them is a mail server's work.
             "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
         }
-        # As Procfile.production runs it: prefork, one child per CPU (CELERY_CONCURRENCY overrides, as there);
-        # `solo`: one process, for the catch-up part's count of worker processes.
-        concurrency = None if solo else int(os.environ.get("CELERY_CONCURRENCY") or os.cpu_count() or 1)
-        self.concurrency = concurrency or 1
-        command = processes.celery_worker_command("bench", beat=beat, concurrency=concurrency)
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env)
+        # As Procfile.production runs them: the projections' worker prefork with one child per CPU
+        # (CELERY_CONCURRENCY overrides, as there) and beat, the reactors' worker beside it with one child
+        # (REACTOR_CONCURRENCY). `solo`: one process on every queue, for the catch-up part's count of workers.
+        if solo:
+            self.concurrency = 1
+            self.processes = [subprocess.Popen(processes.celery_worker_command("bench", beat=beat), cwd=ROOT, env=env)]
+            self.describe = "celery worker --pool=solo on every queue"
+            return
+        self.concurrency = int(os.environ.get("CELERY_CONCURRENCY") or os.cpu_count() or 1)
+        reactors = int(os.environ.get("REACTOR_CONCURRENCY") or 1)
+        commands = [
+            processes.celery_worker_command(
+                "bench", beat=beat, concurrency=self.concurrency, queues=processes.PROJECTION_WORKER_QUEUES
+            ),
+            processes.celery_worker_command(
+                "bench-reactors", beat=False, concurrency=reactors, queues=processes.REACTOR_WORKER_QUEUES
+            ),
+        ]
+        niceness = int(os.environ.get("REACTOR_NICENESS", "10"))  # as Procfile.production starts the reactors
+        self.processes = [
+            subprocess.Popen(commands[0], cwd=ROOT, env=env),
+            subprocess.Popen(commands[1], cwd=ROOT, env=env, preexec_fn=lambda: os.nice(niceness)),
+        ]
+        self.describe = (
+            f"celery worker --pool=prefork --concurrency={self.concurrency} -Q projections,celery with its embedded"
+            f" beat, and the reactors' worker --pool=prefork --concurrency={reactors} -Q reactors at nice {niceness}"
+        )
 
     def stop(self) -> None:
-        processes.stop(self.process, timeout=30)
+        for process in self.processes:
+            process.terminate()  # both at once: each finishes the task in hand
+        for process in self.processes:
+            processes.stop(process, timeout=30)
 
 
 def staff_client() -> APIClient:

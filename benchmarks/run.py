@@ -51,6 +51,13 @@ def arguments() -> argparse.Namespace:
     parser.add_argument(
         "--rows", type=row_keys, default=None, help="comma-separated row keys of the HTTP part (default: all)"
     )
+    parser.add_argument(
+        "--visible-rate",
+        type=float,
+        default=None,
+        help="commands/s of command → read-visible (default: half the create_order row's rate); a fixed rate"
+        " compares runs on a machine whose load varies",
+    )
     parser.add_argument("--catchup-events", type=int, default=20_000, help="order backlog of the catchup part")
     parser.add_argument(
         "--keep-seed", action="store_true", help="keep the HTTP part's seeded databases and reuse them next time"
@@ -94,6 +101,7 @@ def http(options: argparse.Namespace) -> None:
             seed_niceness=options.seed_nice,
             keep_seed=options.keep_seed,
             only=options.rows,
+            visible_rate=options.visible_rate,
         ),
         part="http",
         keep=options.keep_seed,

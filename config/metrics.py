@@ -19,7 +19,8 @@ QUERY_SECONDS = Histogram(
 )
 WAKE_UPS = Counter(
     "shop_projection_wake_ups",
-    "Projection wake-ups after a commit: sent, pending (one waits already), failed (broker down) or skipped (paused)",
+    "Projection wake-ups after a commit: sent (a task queued), pending (every projection has one waiting already),"
+    " failed (broker down) or skipped (paused)",
     ["outcome"],
 )
 NOT_QUERIES = frozenset({"healthz", "readyz", "metrics"})

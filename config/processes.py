@@ -8,14 +8,24 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
+
+from projections.routing import ALL_QUEUES, PROJECTION_QUEUE, REACTOR_QUEUE
+
+# Procfile.production's two workers: the projections' (with the default queue) and the reactors'.
+PROJECTION_WORKER_QUEUES = (PROJECTION_QUEUE, "celery")
+REACTOR_WORKER_QUEUES = (REACTOR_QUEUE,)
 
 
-def celery_worker_command(name: str, *, beat: bool, concurrency: int | None = None) -> list[str]:
-    """The worker the Procfile runs. Tests run it on one solo process, so that a SIGKILL reaches the process
-    that applies; the bench passes `concurrency` to run it as production does (prefork, one child per CPU)."""
+def celery_worker_command(
+    name: str, *, beat: bool, concurrency: int | None = None, queues: Sequence[str] = ALL_QUEUES
+) -> list[str]:
+    """A worker as the Procfiles run one. Tests run one solo process on every queue, so that a SIGKILL reaches
+    the process that applies; the bench passes `concurrency` and `queues` to run Procfile.production's two
+    workers (prefork: the projections' with one child per CPU, the reactors' with one)."""
     pool = ("--pool=prefork", f"--concurrency={concurrency}") if concurrency else ("--pool=solo",)
     command = [
-        *(sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "projections,celery"),
+        *(sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", ",".join(queues)),
         *pool,
         *("--loglevel=WARNING", "--without-gossip", "--without-mingle"),
         *("-n", f"{name}-{os.getpid()}-{time.monotonic_ns()}@%h"),

@@ -1,17 +1,18 @@
-"""Wake the projection task when a write transaction that appended events commits.
+"""Queue the projections' tasks when a write transaction that appended events commits.
 
-The message is only a wake-up: the event log is the truth and the periodic catch-up projects whatever a
-lost message left behind. So sending it must never fail or stall a command. After one failed send the
-wake-ups pause for BROKER_PAUSE_SECONDS: while the broker is down only the first command pays the
-connection timeout, the rest return at once.
+The messages are only wake-ups: the event log is the truth and the periodic catch-up projects whatever a lost
+message left behind. So sending them must never fail or stall a command. After one failed send the wake-ups
+pause for BROKER_PAUSE_SECONDS: while the broker is down only the first command pays the connection timeout,
+the rest return at once.
 
-At most one wake-up waits in the queue (tasks.WAKE_UP, a flag set with the cache's atomic add): a commit that
-finds it set sends nothing, which costs it one Redis round trip instead of a broker message. No event is left
-behind by that: the flag is cleared when the waiting wake-up *starts*, before it fans out, so this commit (which
-committed before it looked at the flag) is in the log every task of that fan-out reads. A commit that lands
-while a fan-out runs finds the flag cleared and sends the next wake-up: it is projected by the next round, not
-by the periodic catch-up. A failed send clears the flag again; a lost message leaves it set until the next
-catch-up clears it (tasks.catch_up) or it expires.
+The commit queues one `project` task per projection (and reactor) that has none waiting (tasks.wake_up): a flag
+per projection, set with the cache's atomic add and cleared when its task *starts*, before it reads the log.
+So a commit that finds a projection's flag set sends nothing for it: the waiting task has not read yet and will
+read this commit's events. A commit that lands while a projection's task runs finds the flag cleared and queues
+the next one, which reads it; a task stops once it has read up to the head it found (runner.run_projection), so
+no task chases the stream. A stream of commits mostly finds every flag set: one Redis round trip (a get_many),
+no broker message. A failed send clears its flag again; a lost message leaves it set until the next catch-up
+queues that projection anyway or the flag expires.
 """
 
 import logging
@@ -52,24 +53,20 @@ broker_pause = BrokerPause()
 
 
 def wake_projections() -> None:
-    from projections.tasks import WAKE_UP, forget_queued, mark_queued, project_events
+    from projections.tasks import wake_up
 
     if broker_pause.active():
         WAKE_UPS.labels(outcome="skipped").inc()
         return
-    if not mark_queued(WAKE_UP):
-        WAKE_UPS.labels(outcome="pending").inc()  # the waiting wake-up will read this commit's events
-        return
     try:
-        # retry=False: with the broker down the command must not wait for it.
-        project_events.apply_async(retry=False)
+        queued = wake_up()
     except Exception:
         WAKE_UPS.labels(outcome="failed").inc()
-        forget_queued(WAKE_UP)  # no message waits: after the pause, the next commit must send one
         broker_pause.start()
         logger.warning("broker unreachable: projections will catch up on the next periodic run", exc_info=True)
-    else:
-        WAKE_UPS.labels(outcome="sent").inc()
+        return
+    # pending: every projection had a task waiting, which will read this commit's events.
+    WAKE_UPS.labels(outcome="sent" if queued else "pending").inc()
 
 
 @receiver(events_recorded, dispatch_uid="projections.wake_on_commit")

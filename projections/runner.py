@@ -220,21 +220,31 @@ def record_failure(projection: Projection, failure: EventFailed) -> bool:
         return True
 
 
-def run_projection(projection: Projection, *, batch_size: int | None = None, busy_raises: bool = False) -> int:
+def run_projection(
+    projection: Projection, *, batch_size: int | None = None, busy_raises: bool = False, drain: bool = True
+) -> int:
     """Loop until caught up (or another runner has the lock); returns the number of events read.
 
     `busy_raises`: a lock kept past LOCK_WAIT_MS raises Busy instead of returning (for a task that will try again).
+    `drain=False` (the tasks): stop after the first batch that was not full. It read every event committed
+    before it, and a commit after that read queues a task of its own (the unit's flag was cleared when this
+    one started: tasks.py), so stopping there leaves nothing behind. Draining instead kept a task running for as
+    long as commits kept coming, a batch of two or three events at a time, and with one worker child per CPU
+    two such tasks held every child while the other projections' tasks waited in the queue behind them.
+    A backlog still runs in full batches until it is gone.
     """
     size = batch_size or settings.PROJECTION_BATCH_SIZE
     ensure_checkpoint(projection.name)
     done = 0
     while True:
+        wanted = size
         try:
             count = run_once(projection, size)
         except EventFailed as failure:
             if failure.index > 0:
                 # Commit the good events ahead of the bad one, then meet it at the head of a batch.
-                count = run_once(projection, failure.index)
+                wanted = failure.index
+                count = run_once(projection, wanted)
             elif record_failure(projection, failure):
                 continue
             else:
@@ -244,6 +254,8 @@ def run_projection(projection: Projection, *, batch_size: int | None = None, bus
         if not count:
             return done
         done += count
+        if not drain and count < wanted:
+            return done
 
 
 def run_all() -> dict[str, int]:

@@ -1,15 +1,15 @@
-"""Celery tasks: one task per projection, fanned out by the wake-up after commits and by the periodic catch-up.
+"""Celery tasks: one task per projection, queued by the commits that append events and by the periodic catch-up.
 
 Each projection, or each segment of a split one (segments.py: `orders/0`, `orders/1`), is its own task under
-its own checkpoint lock, so N workers work on N of them at once and a slow one holds back only itself.
-The wake-up sent by a command is one message (`project_events`); the worker that takes it fans it out, so a
-command pays for one broker call whatever the number of projections.
+its own checkpoint lock, so N workers work on N of them at once and a slow one holds back only itself. The
+reactors' tasks go to a queue of their own (routing.py).
 A projection whose task is already queued and not started is not queued again (a flag in the cache, cleared
-when the task starts): under a stream of commits the queue holds at most one waiting task per projection.
-The wake-up itself is coalesced the same way (projections/receivers.py: its flag is WAKE_UP, cleared when
-`project_events` starts), so a stream of commits costs one message per fan-out, not one per command.
-The catch-up always queues, and clears the wake-up's flag, so a flag left behind by a lost message costs at
-most one catch-up interval.
+when the task starts): under a stream of commits the queue holds at most one waiting task per projection, and a
+commit that finds every flag set costs one Redis round trip (projections/receivers.py).
+Why the commit queues the tasks itself, not one wake-up message that a worker fans out: that message waited in
+the queue behind the previous fan-out's tasks, and the tasks it queued behind the others again; two queue waits
+before a projection started. Now a projection's task is queued as soon as its previous one has started.
+The catch-up always queues, so a flag left behind by a lost message costs at most one catch-up interval.
 A task that finds its projection's lock kept (a blue/green swap) queues itself again after BUSY_RETRY_SECONDS
 unless one is already waiting: the commits that woke it must not wait for the catch-up.
 """
@@ -47,7 +47,7 @@ def project(self: Any, name: str, *, retry: bool = True) -> dict[str, int]:
         logger.warning("no projection unit named %s any more: its task is dropped", name)
         return {name: 0}
     try:
-        done = {name: runner.run_projection(consumer, busy_raises=True)}
+        done = {name: runner.run_projection(consumer, busy_raises=True, drain=False)}
         if name in REACTORS:
             deliver_pending()  # what a lost delivery wake-up left behind: the catch-up passes here too
         return done
@@ -65,10 +65,6 @@ def project(self: Any, name: str, *, retry: bool = True) -> dict[str, int]:
 
 QUEUED_FLAG_SECONDS = 30
 BUSY_RETRY_SECONDS = 0.2
-
-
-# The flag of the wake-up message (`project_events`); no consumer has this name (it is not a projection's).
-WAKE_UP = "wake-up"
 
 
 def queued_key(name: str) -> str:
@@ -91,35 +87,55 @@ def forget_queued(name: str) -> None:
         logger.warning("cache unavailable: could not clear the queued flag of %s", name, exc_info=True)
 
 
-def fan_out(*, retry: bool, expires: float | None = None, always: bool = False) -> list[str]:
-    """Queue one `project` task per projection (per segment) not already waiting; returns the names queued."""
+def fan_out(
+    *, retry: bool, expires: float | None = None, always: bool = False, publish_retry: bool = True
+) -> list[str]:
+    """Queue one `project` task per projection (per segment) and reactor not already waiting; returns the names
+    queued. `publish_retry=False` (a command's commit): a broker that fails raises at once, and the flag of the
+    task it did not take is cleared again, so that the next commit tries that one anew."""
+    names = list(segments.consumers())
+    waiting = set() if always else already_queued(names)
     queued = []
-    for name in segments.consumers():
-        if always or mark_queued(name):
-            project.apply_async(args=[name], kwargs={"retry": retry}, expires=expires)
-            queued.append(name)
+    for name in names:
+        if name in waiting or not (always or mark_queued(name)):
+            continue
+        try:
+            project.apply_async(args=[name], kwargs={"retry": retry}, expires=expires, retry=publish_retry)
+        except Exception:
+            forget_queued(name)
+            raise
+        queued.append(name)
     return queued
+
+
+def already_queued(names: list[str]) -> set[str]:
+    """The names whose task waits, in one round trip (a stream of commits mostly finds them all waiting)."""
+    try:
+        found = cache.get_many([queued_key(name) for name in names])
+    except Exception:
+        return set()  # mark_queued decides, one name at a time
+    return {name for name in names if queued_key(name) in found}
+
+
+def wake_up() -> list[str]:
+    """After a commit: queue the task of every consumer that has none waiting (it will read this commit's events:
+    a task clears its flag before it reads the log, so a waiting one has not read yet)."""
+    return fan_out(retry=True, publish_retry=False)
 
 
 @shared_task(name="projections.project_events")
 def project_events() -> list[str]:
-    """The wake-up after commits: one `project` task per projection, retried with backoff if one fails.
-
-    Its flag goes first: a commit from here on sends a new wake-up. One that found the flag set had committed
-    before this line, so every task this fan-out queues (or finds waiting, not started) reads its events.
-    """
-    forget_queued(WAKE_UP)
+    """A fan-out run by a worker: one `project` task per projection not already waiting, retried with backoff if
+    one fails. Commits queue their tasks themselves (wake_up); this message is what older versions sent."""
     return fan_out(retry=True)
 
 
 @shared_task(name="projections.catch_up")
 def catch_up() -> list[str]:
-    """The periodic safety net for a lost wake-up; a failing projection waits for the next round, not a retry.
+    """The periodic safety net for a lost task message; a failing projection waits for the next round, not a retry.
 
-    A lost wake-up message leaves its flag behind, which would keep commits from sending one until it expires:
-    the catch-up clears it (at worst one wake-up too many: harmless).
+    It queues whether or not a flag says a task waits: a lost message leaves its flag behind until it expires.
     """
-    forget_queued(WAKE_UP)
     return fan_out(retry=False, expires=settings.PROJECTION_CATCHUP_SECONDS * 3, always=True)
 
 

@@ -2,7 +2,7 @@ import contextlib
 import os
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 
 from commands.models import Event
 from config.processes import celery_worker_command, stop
+from projections.routing import ALL_QUEUES
 from tests.factories import make_staff
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,8 +121,10 @@ def read_database_gone() -> Iterator[None]:
 
 
 class WorkerProcess:
-    def __init__(self, env: dict[str, str], *, beat: bool) -> None:
-        self.process = subprocess.Popen(celery_worker_command("test", beat=beat), cwd=ROOT, env=env)
+    """One solo worker on every queue by default; `queues` runs one of Procfile.production's two workers."""
+
+    def __init__(self, env: dict[str, str], *, beat: bool, queues: Sequence[str] = ALL_QUEUES) -> None:
+        self.process = subprocess.Popen(celery_worker_command("test", beat=beat, queues=queues), cwd=ROOT, env=env)
 
     def stop(self) -> None:
         stop(self.process)

@@ -8,21 +8,27 @@ import kombu.pools
 
 from config.celery import app
 from projections.receivers import broker_pause
-from projections.tasks import WAKE_UP, forget_queued
+from projections.registry import CONSUMERS
+from projections.routing import PROJECTION_QUEUE, REACTOR_QUEUE
+from projections.segments import consumers
+from projections.tasks import forget_queued
 
-WAKE_UP_QUEUE = "projections"
+WAKE_UP_QUEUES = (PROJECTION_QUEUE, REACTOR_QUEUE)
 
 
-def queued_wake_ups() -> int:
+def queued_wake_ups(queues: tuple[str, ...] = WAKE_UP_QUEUES) -> int:
+    """The messages waiting in `queues` (the projections' and the reactors' together by default)."""
     with app.connection_for_write() as connection:
-        return connection.default_channel.queue_declare(queue=WAKE_UP_QUEUE).message_count
+        return sum(connection.default_channel.queue_declare(queue=queue).message_count for queue in queues)
 
 
 def purge_wake_ups() -> None:
-    """Empty the queue, and clear the wake-up's flag as its lost message would have to be (by the catch-up)."""
+    """Empty the queues, and clear the tasks' flags as their lost messages would have to be (by the catch-up)."""
     with app.connection_for_write() as connection:
-        connection.default_channel.queue_purge(WAKE_UP_QUEUE)
-    forget_queued(WAKE_UP)
+        for queue in WAKE_UP_QUEUES:
+            connection.default_channel.queue_purge(queue)
+    for name in {*CONSUMERS, *consumers()}:  # whole projections and, when split, their segments
+        forget_queued(name)
 
 
 def _use_broker(url: str) -> None:

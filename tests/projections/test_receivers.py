@@ -1,4 +1,5 @@
-"""The wake-up: one message per write transaction, sent on commit, never failing or stalling a command."""
+"""The wake-up: sent on commit once per write transaction, a task per projection that has none waiting, never
+failing or stalling a command."""
 
 import time
 from decimal import Decimal
@@ -11,7 +12,9 @@ from commands.handlers import products
 from commands.log_head import PublishHead
 from commands.models import Event
 from projections.receivers import wake_projections
-from projections.tasks import WAKE_UP, forget_queued
+from projections.registry import CONSUMERS, REACTORS
+from projections.routing import PROJECTION_QUEUE, REACTOR_QUEUE
+from projections.tasks import forget_queued
 from tests.factories import context, make_customer, make_product
 from tests.projections.broker import purge_wake_ups, queued_wake_ups, unreachable_broker
 
@@ -44,14 +47,16 @@ def wake_up_queue():
 
 @pytest.mark.django_db(transaction=True, databases="__all__")
 @pytest.mark.usefixtures("wake_up_queue")
-def test_a_committed_command_enqueues_a_wake_up_unless_one_is_waiting():
+def test_a_committed_command_enqueues_a_task_per_projection_unless_one_is_waiting():
     make_product()
+    assert queued_wake_ups((PROJECTION_QUEUE,)) == len(CONSUMERS) - len(REACTORS)
+    assert queued_wake_ups((REACTOR_QUEUE,)) == len(REACTORS)  # the emails' task waits on the reactors' queue
     make_customer()
-    assert queued_wake_ups() == 1  # the second commit's events are read by the wake-up still waiting
+    assert queued_wake_ups() == len(CONSUMERS)  # the second commit's events are read by the tasks still waiting
 
-    forget_queued(WAKE_UP)  # what the waiting wake-up does when a worker starts it, before it reads the log
+    forget_queued("catalog")  # what the catalog task does when a worker starts it, before it reads the log
     make_product()
-    assert queued_wake_ups() == 2  # a commit after that start needs a wake-up of its own
+    assert queued_wake_ups() == len(CONSUMERS) + 1  # a commit after that start needs a catalog task of its own
 
 
 @pytest.mark.django_db(transaction=True, databases="__all__")
@@ -60,7 +65,7 @@ def test_a_failed_send_leaves_no_flag_that_would_silence_the_next_commits():
     with unreachable_broker():
         make_product()
     make_product()
-    assert queued_wake_ups() == 1
+    assert queued_wake_ups() == len(CONSUMERS)
 
 
 @pytest.mark.django_db(transaction=True, databases="__all__")
@@ -72,7 +77,7 @@ def test_several_commands_in_one_transaction_enqueue_one_wake_up():
         make_customer()
         assert queued_wake_ups() == 0  # nothing before commit
     assert Event.objects.count() == 3
-    assert queued_wake_ups() == 1
+    assert queued_wake_ups() == len(CONSUMERS)
 
 
 @pytest.mark.django_db(transaction=True, databases="__all__")
@@ -86,7 +91,7 @@ def test_a_rolled_back_transaction_enqueues_nothing():
         products.create_product(context=context(), sku="TAKEN-1", name="Again", price=Decimal("1.00"))
 
     assert Event.objects.count() == 1
-    assert queued_wake_ups() == 1  # only the committed product's
+    assert queued_wake_ups() == len(CONSUMERS)  # only the committed product's
 
 
 @pytest.mark.django_db(transaction=True, databases="__all__")
@@ -98,7 +103,7 @@ def test_a_wake_up_rolled_back_with_its_savepoint_is_registered_again_by_a_later
             raise Abandoned
         make_product()
     assert Event.objects.count() == 1
-    assert queued_wake_ups() == 1
+    assert queued_wake_ups() == len(CONSUMERS)
 
 
 @pytest.mark.django_db(transaction=True, databases="__all__")
