@@ -20,9 +20,10 @@ Parked events of the projection are replayed with everything else and forgotten 
 SQLite (the embedded `make run`) has no schemas: there, the rebuild replays in place in one transaction.
 """
 
+import functools
 import zlib
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, closing, contextmanager
 
 from django.conf import settings
 from django.db import connections, transaction
@@ -34,6 +35,7 @@ from projections import runner, segments
 from projections.base import Projection
 from projections.models import Checkpoint, ParkedEvent
 from projections.progress import head_position
+from projections.recorded import LogRow
 
 READ_DB = runner.READ_DB
 LOCK_NAMESPACE = 0x0B1E
@@ -56,26 +58,90 @@ def rebuild(projection: Projection, *, progress: Callable[[int], None] | None = 
 
     `per_event` applies every event with its own writes (the baseline `make bench` measures beside the batch path).
     """
-    for name in segments.checkpoint_names(projection.name):
-        runner.ensure_checkpoint(name)
+    report = (lambda _name, count: progress(count)) if progress else None
+    return rebuild_all([projection], progress=report, per_event=per_event)[projection.name]
+
+
+def rebuild_all(
+    projections: Sequence[Projection],
+    *,
+    progress: Callable[[str, int], None] | None = None,
+    per_event: bool = False,
+) -> dict[str, int]:
+    """Rebuild these projections from one read of the log; returns the position each took over at, by name.
+
+    Each batch is read once, decoded once (runner.decoding_once) and applied to every projection's new
+    generation in turn, in one transaction with all their checkpoints: rebuilding everything reads the log once,
+    not once per projection. Only the event types some projection applies are read (the event feed's all).
+    Each generation then swaps in on its own, as a single rebuild's does. `progress(name, events)` is called
+    after each commit, outside any transaction.
+    """
+    for projection in projections:
+        for name in segments.checkpoint_names(projection.name):
+            runner.ensure_checkpoint(name)
     connection = connections[READ_DB]
     if connection.vendor != "postgresql":
-        return rebuild_in_place(projection, progress=progress)
+        return {
+            each.name: rebuild_in_place(each, progress=functools.partial(progress, each.name) if progress else None)
+            for each in projections
+        }
     size = settings.PROJECTION_REBUILD_BATCH_SIZE
-    with rebuild_lock(connection, projection):
-        create_generation(connection, projection)
-        position = 0
+    types = wanted_types(projections)
+    with ExitStack() as locks:
+        for projection in projections:
+            locks.enter_context(rebuild_lock(connection, projection))
+        for projection in projections:
+            create_generation(connection, projection)
         # The log up to the head as it was at the start, streamed; then what writers appended meanwhile, a
-        # batch at a time, until within a batch of the head: the rest goes into the swap's transaction.
-        with closing(runner.batches(head_position(), size)) as streamed:
-            while (batch := next(streamed, None) or runner.events_after(position, size)) and len(batch) == size:
-                with transaction.atomic(using=READ_DB), writing_to(connection, projection):
-                    runner.apply_to_segments(projection, batch, per_event=per_event)
-                    save_next_checkpoint(projection, batch[-1].position)
-                position = batch[-1].position
-                if progress:
-                    progress(len(batch))
-        return swap_in(connection, projection, position, progress=progress, per_event=per_event)
+        # batch at a time, until within a batch of the head: the rest goes into each swap's transaction.
+        head = head_position()
+        position = 0
+        with closing(runner.batches(head, size, types=types)) as streamed:
+            for batch in streamed:
+                covered = len(batch) if types is None else batch[-1].position - position
+                position = apply_to_generations(connection, projections, batch, per_event=per_event)
+                report(projections, covered, progress)
+        if position < head:  # the last events of the head were of types none of these projections applies
+            report(projections, head - position, progress)
+            position = head
+        while len(batch := runner.events_after(position, size)) == size:
+            position = apply_to_generations(connection, projections, batch, per_event=per_event)
+            report(projections, len(batch), progress)
+        return {
+            each.name: swap_in(
+                connection,
+                each,
+                position,
+                progress=functools.partial(progress, each.name) if progress else None,
+                per_event=per_event,
+            )
+            for each in projections
+        }
+
+
+def wanted_types(projections: Sequence[Projection]) -> set[str] | None:
+    """The event types any of these projections applies; None: every type (one of them applies them all)."""
+    if any(each.handles_every_event for each in projections):
+        return None
+    return set().union(*(each.handled_type_names for each in projections))
+
+
+def apply_to_generations(
+    connection: BaseDatabaseWrapper, projections: Sequence[Projection], batch: list[LogRow], *, per_event: bool
+) -> int:
+    """One batch into every new generation, with their checkpoints, in one transaction; returns its last position."""
+    with transaction.atomic(using=READ_DB), runner.decoding_once():
+        for projection in projections:
+            with writing_to(connection, projection):
+                runner.apply_to_segments(projection, batch, per_event=per_event)
+            save_next_checkpoint(projection, batch[-1].position)
+    return batch[-1].position
+
+
+def report(projections: Sequence[Projection], count: int, progress: Callable[[str, int], None] | None) -> None:
+    if progress:
+        for projection in projections:
+            progress(projection.name, count)
 
 
 @contextmanager
