@@ -74,7 +74,7 @@ def rebuild_all(
     generation in turn, in one transaction with all their checkpoints: rebuilding everything reads the log once,
     not once per projection. Only the event types some projection applies are read (the event feed's all).
     Each generation then swaps in on its own, as a single rebuild's does. `progress(name, events)` is called
-    after each commit, outside any transaction.
+    after each commit, outside any transaction, with the number of events read (of `events_to_read`).
     """
     for projection in projections:
         for name in segments.checkpoint_names(projection.name):
@@ -98,12 +98,9 @@ def rebuild_all(
         position = 0
         with closing(runner.batches(head, size, types=types)) as streamed:
             for batch in streamed:
-                covered = len(batch) if types is None else batch[-1].position - position
                 position = apply_to_generations(connection, projections, batch, per_event=per_event)
-                report(projections, covered, progress)
-        if position < head:  # the last events of the head were of types none of these projections applies
-            report(projections, head - position, progress)
-            position = head
+                report(projections, len(batch), progress)
+        position = max(position, head)  # the events after the last one read were of types none of them applies
         while len(batch := runner.events_after(position, size)) == size:
             position = apply_to_generations(connection, projections, batch, per_event=per_event)
             report(projections, len(batch), progress)
@@ -124,6 +121,13 @@ def wanted_types(projections: Sequence[Projection]) -> set[str] | None:
     if any(each.handles_every_event for each in projections):
         return None
     return set().union(*(each.handled_type_names for each in projections))
+
+
+def events_to_read(projections: Sequence[Projection]) -> int:
+    """How many events of the log a rebuild of these projections (together) reads: its progress's total."""
+    types = wanted_types(projections)
+    events = Event.objects.using(runner.EVENT_DB)
+    return (events if types is None else events.filter(type__in=sorted(types))).count()
 
 
 def apply_to_generations(

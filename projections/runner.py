@@ -14,7 +14,7 @@ for are never left to the catch-up.
 import logging
 import time
 import traceback
-from collections.abc import Callable, Collection, Generator, Iterator, Sequence
+from collections.abc import Callable, Collection, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from itertools import islice
@@ -41,7 +41,7 @@ LOCK_WAIT_MS = 2000
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when lock_timeout expires
 logger = logging.getLogger(__name__)
 # The events of the batch being applied, decoded, by position: set by decoding_once (a shared-read rebuild).
-_decoded: ContextVar[dict[int, Recorded[DomainEvent]] | None] = ContextVar("decoded", default=None)
+_decoded: ContextVar["Decoded | None"] = ContextVar("decoded", default=None)
 
 
 class Busy(Exception):
@@ -119,21 +119,41 @@ def _fold(projection: Projection, events: Sequence[LogRow], held: Collection[UUI
             raise EventFailed(event, index, error) from error
 
 
+class Decoded:
+    """What decoding_once keeps of the batch's events, by position: the decoded event and the ids it names."""
+
+    __slots__ = ("events", "keys")
+
+    def __init__(self) -> None:
+        self.events: dict[int, Recorded[DomainEvent]] = {}
+        self.keys: dict[int, tuple[UUID, ...]] = {}
+
+
 def _decode(event: LogRow) -> Recorded[DomainEvent]:
     memo = _decoded.get()
     if memo is None:
         return recorded(event)
-    found = memo.get(event.position)
+    found = memo.events.get(event.position)
     if found is None:
-        found = memo[event.position] = recorded(event)
+        found = memo.events[event.position] = recorded(event)
+    return found
+
+
+def _named(event: LogRow, memo: Decoded | None) -> Iterable[UUID]:
+    if memo is None:
+        return keys_of(event.aggregate_id, event.payload)
+    found = memo.keys.get(event.position)
+    if found is None:
+        found = memo.keys[event.position] = tuple(keys_of(event.aggregate_id, event.payload))
     return found
 
 
 @contextmanager
 def decoding_once() -> Iterator[None]:
-    """Inside, each event is decoded once (`recorded`) however many projections apply it: a rebuild of several
-    projections fans each batch out to all of them. The caller scopes it to a batch, so memory stays a batch."""
-    token = _decoded.set({})
+    """Inside, each event is decoded once (`recorded`, and the ids it names) however many projections apply it: a
+    rebuild of several projections fans each batch out to all of them. The caller scopes it to a batch, so memory
+    stays a batch."""
+    token = _decoded.set(Decoded())
     try:
         yield
     finally:
@@ -151,7 +171,8 @@ def _keys(projection: Projection, events: Sequence[LogRow]) -> set[UUID]:
     applied = [
         each for each in events if projection.wants(each.type) and projection.covers(each.aggregate_id, each.type)
     ]
-    return {key for event in applied for key in keys_of(event.aggregate_id, event.payload)}
+    memo = _decoded.get()
+    return {key for event in applied for key in _named(event, memo)}
 
 
 def held_aggregates(name: str) -> set[UUID]:
@@ -302,12 +323,16 @@ def replay(projection: Projection, *, up_to: int | None = None, progress: Callab
     """Empty the projection's read models and apply the log from position 0 (caller holds the lock)."""
     projection.clear()
     position = 0
-    for batch in batches(up_to):
+    # Only the types it applies are read; the events after the last of them it would have skipped.
+    types = None if projection.handles_every_event else projection.handled_type_names
+    if up_to is None:
+        up_to = Event.objects.using(EVENT_DB).order_by("-position").values_list("position", flat=True).first() or 0
+    for batch in batches(up_to, types=types):
         apply_to_segments(projection, batch)
         position = batch[-1].position
         if progress:
             progress(len(batch))
-    return position
+    return max(position, up_to)
 
 
 def batches(
