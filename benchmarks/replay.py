@@ -151,21 +151,19 @@ def print_replay(results: dict[str, Any]) -> None:
     from rich.table import Table
 
     table = Table(title=f"(d) blue/green rebuild over a mixed history of {results['events']:,} events")
-    table.add_column("projection")
-    for path in ("set-based", "per-event"):
-        table.add_column(f"{path} events", justify="right")
-        table.add_column(f"{path} s", justify="right")
-        table.add_column(f"{path} events/s", justify="right")
+    for heading in ("projection", "set-based s", "events/s", "per-event events", "per-event s", "events/s"):
+        table.add_column(heading, justify="left" if heading == "projection" else "right")
 
-    def cells(row: dict[str, Any] | None) -> list[str]:
+    def cells(row: dict[str, Any] | None, *, events: bool) -> list[str]:
         if row is None:
-            return ["", "", ""]
-        return [f"{row['events']:,}", f"{row['seconds']:.2f}", f"{row['events_per_second']:,}"]
+            return ["", "", ""] if events else ["", ""]
+        shown = [f"{row['seconds']:.2f}", f"{row['events_per_second']:,}"]
+        return [f"{row['events']:,}", *shown] if events else shown
 
     each, per_event = results.get("set-based", {}), results.get("per-event", {})
     for name in [name for name in {**each, **per_event} if name != "window"]:
-        table.add_row(name, *cells(each.get(name)), *cells(per_event.get(name)))
-    table.add_row("all projections, one read", *cells(results["set-based, one read"]), *cells(None))
+        table.add_row(name, *cells(each.get(name), events=False), *cells(per_event.get(name), events=True))
+    table.add_row("all, one read", *cells(results["set-based, one read"], events=False), *cells(None, events=True))
     Console().print(table)
     print(
         f"one read vs per-event: {results.get('ratio')}x (one at a time: {results.get('ratio_each')}x);"

@@ -4,7 +4,9 @@ Design (PostgreSQL): the new generation lives in its own schema, `rebuild_<proje
 the projection's read-model tables (same columns, constraints and index names). The rebuild replays the log in
 batches with `search_path` set to that schema first, so the projection's own handlers write there unchanged;
 each batch commits with the generation's checkpoint (`<projection>~next`, in the live checkpoint table). The live
-generation meanwhile keeps being projected under its own checkpoint lock and served.
+generation meanwhile keeps being projected under its own checkpoint lock and served. The new tables get their
+keys (primary and unique: the replay relies on them) at once and their other indexes once the bulk of the log is
+in, before the swap (create_indexes). `rebuild_all` rebuilds several projections from one read of the log.
 
 Once the new generation is within a batch of the head, the rebuild takes the live checkpoint's lock (holding the
 live runner back for that one transaction), applies the last events, drops the live tables, moves the new ones
@@ -104,6 +106,9 @@ def rebuild_all(
         while len(batch := runner.events_after(position, size)) == size:
             position = apply_to_generations(connection, projections, batch, per_event=per_event)
             report(projections, len(batch), progress)
+        for projection in projections:  # outside the live lock: the swap only applies the last events
+            with transaction.atomic(using=READ_DB):
+                create_indexes(connection, projection, schema_of(projection))
         return {
             each.name: swap_in(
                 connection,
@@ -169,13 +174,15 @@ def tables_of(projection: Projection) -> list[str]:
 def create_generation(connection: BaseDatabaseWrapper, projection: Projection) -> None:
     """An empty schema with a copy of each read-model table: columns, checks, keys and indexes under their names."""
     with transaction.atomic(using=READ_DB):
-        copy_tables(connection, projection, schema_of(projection))
+        copy_tables(connection, projection, schema_of(projection), indexes=False)  # built before the swap
         Checkpoint.objects.filter(name=next_name(projection.name)).delete()
         Checkpoint.objects.create(name=next_name(projection.name))
 
 
-def copy_tables(connection: BaseDatabaseWrapper, projection: Projection, name: str) -> None:
-    """Schema `name`, emptied, with a copy of each read-model table (also verify_projections' scratch schema)."""
+def copy_tables(connection: BaseDatabaseWrapper, projection: Projection, name: str, *, indexes: bool = True) -> None:
+    """Schema `name`, emptied, with a copy of each read-model table (also verify_projections' scratch schema):
+    columns, checks, primary and unique keys, and (unless `indexes` is False: create_indexes later) the other
+    indexes, under their names."""
     schema = connection.ops.quote_name(name)
     with connection.cursor() as cursor:
         cursor.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")  # a killed rebuild's leftovers
@@ -188,9 +195,21 @@ def copy_tables(connection: BaseDatabaseWrapper, projection: Projection, name: s
                 " WHERE conrelid = %s::regclass AND contype IN ('p', 'u') ORDER BY contype",
                 [table],
             )
-            for name, definition in cursor.fetchall():
-                quoted_name = connection.ops.quote_name(name)
+            for constraint, definition in cursor.fetchall():
+                quoted_name = connection.ops.quote_name(constraint)
                 cursor.execute(f"ALTER TABLE {schema}.{quoted} ADD CONSTRAINT {quoted_name} {definition}")
+    if indexes:
+        create_indexes(connection, projection, name)
+
+
+def create_indexes(connection: BaseDatabaseWrapper, projection: Projection, name: str) -> None:
+    """The live tables' indexes that back no constraint (the searches' GIN ones, the orderings' B-trees), on the
+    copies in schema `name`. A rebuild builds them once the bulk of the log is in (the bulk-load recipe): kept up
+    row by row they were much of the database's work, a customer's row changing with each of its orders."""
+    schema = connection.ops.quote_name(name)
+    with connection.cursor() as cursor:
+        for table in tables_of(projection):
+            quoted = connection.ops.quote_name(table)
             cursor.execute(
                 "SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = %s::regclass"
                 " AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conindid = indexrelid)",

@@ -118,3 +118,25 @@ def test_a_one_read_rebuild_is_refused_whole_while_a_rebuild_of_one_of_its_proje
         release.set()
         first.join()
     assert blue_green.rebuild(PROJECTIONS["catalog"]) == head_position()  # its lock was given back
+
+
+def test_a_new_generation_gets_its_keys_at_once_and_its_other_indexes_before_the_swap(settings):
+    settings.PROJECTION_REBUILD_BATCH_SIZE = 2
+    for _ in range(3):
+        make_product()
+    runner.run_all()
+
+    def index_names(schema: str) -> set[str]:
+        with connections["read"].cursor() as cursor:
+            cursor.execute(
+                "SELECT indexname FROM pg_indexes WHERE schemaname = %s AND tablename = 'queries_productview'", [schema]
+            )
+            return {row[0] for row in cursor.fetchall()}
+
+    live = index_names("public")
+    during: list[set[str]] = []
+    blue_green.rebuild(PROJECTIONS["catalog"], progress=lambda _count: during.append(index_names("rebuild_catalog")))
+
+    keys = {"queries_productview_pkey", "queries_productview_sku_key"}  # the replay relies on these
+    assert during[0] == keys and {"product_search", "product_price"} <= live - keys
+    assert index_names("public") == live  # all of them, under their names, once swapped in
