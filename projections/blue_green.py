@@ -4,7 +4,9 @@ Design (PostgreSQL): the new generation lives in its own schema, `rebuild_<proje
 the projection's read-model tables (same columns, constraints and index names). The rebuild replays the log in
 batches with `search_path` set to that schema first, so the projection's own handlers write there unchanged;
 each batch commits with the generation's checkpoint (`<projection>~next`, in the live checkpoint table). The live
-generation meanwhile keeps being projected under its own checkpoint lock and served.
+generation meanwhile keeps being projected under its own checkpoint lock and served. The new tables get their
+keys (primary and unique: the replay relies on them) at once and their other indexes once the bulk of the log is
+in, before the swap (create_indexes). `rebuild_all` rebuilds several projections from one read of the log.
 
 Once the new generation is within a batch of the head, the rebuild takes the live checkpoint's lock (holding the
 live runner back for that one transaction), applies the last events, drops the live tables, moves the new ones
@@ -20,9 +22,10 @@ Parked events of the projection are replayed with everything else and forgotten 
 SQLite (the embedded `make run`) has no schemas: there, the rebuild replays in place in one transaction.
 """
 
+import functools
 import zlib
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, closing, contextmanager
 
 from django.conf import settings
 from django.db import connections, transaction
@@ -34,6 +37,7 @@ from projections import runner, segments
 from projections.base import Projection
 from projections.models import Checkpoint, ParkedEvent
 from projections.progress import head_position
+from projections.recorded import LogRow
 
 READ_DB = runner.READ_DB
 LOCK_NAMESPACE = 0x0B1E
@@ -56,26 +60,97 @@ def rebuild(projection: Projection, *, progress: Callable[[int], None] | None = 
 
     `per_event` applies every event with its own writes (the baseline `make bench` measures beside the batch path).
     """
-    for name in segments.checkpoint_names(projection.name):
-        runner.ensure_checkpoint(name)
+    report = (lambda _name, count: progress(count)) if progress else None
+    return rebuild_all([projection], progress=report, per_event=per_event)[projection.name]
+
+
+def rebuild_all(
+    projections: Sequence[Projection],
+    *,
+    progress: Callable[[str, int], None] | None = None,
+    per_event: bool = False,
+) -> dict[str, int]:
+    """Rebuild these projections from one read of the log; returns the position each took over at, by name.
+
+    Each batch is read once, decoded once (runner.decoding_once) and applied to every projection's new
+    generation in turn, in one transaction with all their checkpoints: rebuilding everything reads the log once,
+    not once per projection. Only the event types some projection applies are read (the event feed's all).
+    Each generation then swaps in on its own, as a single rebuild's does. `progress(name, events)` is called
+    after each commit, outside any transaction, with the number of events read (of `events_to_read`).
+    """
+    for projection in projections:
+        for name in segments.checkpoint_names(projection.name):
+            runner.ensure_checkpoint(name)
     connection = connections[READ_DB]
     if connection.vendor != "postgresql":
-        return rebuild_in_place(projection, progress=progress)
+        return {
+            each.name: rebuild_in_place(each, progress=functools.partial(progress, each.name) if progress else None)
+            for each in projections
+        }
     size = settings.PROJECTION_REBUILD_BATCH_SIZE
-    with rebuild_lock(connection, projection):
-        create_generation(connection, projection)
-        position = 0
+    types = wanted_types(projections)
+    with ExitStack() as locks:
+        for projection in projections:
+            locks.enter_context(rebuild_lock(connection, projection))
+        for projection in projections:
+            create_generation(connection, projection)
         # The log up to the head as it was at the start, streamed; then what writers appended meanwhile, a
-        # batch at a time, until within a batch of the head: the rest goes into the swap's transaction.
-        with closing(runner.batches(head_position(), size)) as streamed:
-            while (batch := next(streamed, None) or runner.events_after(position, size)) and len(batch) == size:
-                with transaction.atomic(using=READ_DB), writing_to(connection, projection):
-                    runner.apply_to_segments(projection, batch, per_event=per_event)
-                    save_next_checkpoint(projection, batch[-1].position)
-                position = batch[-1].position
-                if progress:
-                    progress(len(batch))
-        return swap_in(connection, projection, position, progress=progress, per_event=per_event)
+        # batch at a time, until within a batch of the head: the rest goes into each swap's transaction.
+        head = head_position()
+        position = 0
+        with closing(runner.batches(head, size, types=types)) as streamed:
+            for batch in streamed:
+                position = apply_to_generations(connection, projections, batch, per_event=per_event)
+                report(projections, len(batch), progress)
+        position = max(position, head)  # the events after the last one read were of types none of them applies
+        while len(batch := runner.events_after(position, size)) == size:
+            position = apply_to_generations(connection, projections, batch, per_event=per_event)
+            report(projections, len(batch), progress)
+        for projection in projections:  # outside the live lock: the swap only applies the last events
+            with transaction.atomic(using=READ_DB):
+                create_indexes(connection, projection, schema_of(projection))
+        return {
+            each.name: swap_in(
+                connection,
+                each,
+                position,
+                progress=functools.partial(progress, each.name) if progress else None,
+                per_event=per_event,
+            )
+            for each in projections
+        }
+
+
+def wanted_types(projections: Sequence[Projection]) -> set[str] | None:
+    """The event types any of these projections applies; None: every type (one of them applies them all)."""
+    if any(each.handles_every_event for each in projections):
+        return None
+    return set().union(*(each.handled_type_names for each in projections))
+
+
+def events_to_read(projections: Sequence[Projection]) -> int:
+    """How many events of the log a rebuild of these projections (together) reads: its progress's total."""
+    types = wanted_types(projections)
+    events = Event.objects.using(runner.EVENT_DB)
+    return (events if types is None else events.filter(type__in=sorted(types))).count()
+
+
+def apply_to_generations(
+    connection: BaseDatabaseWrapper, projections: Sequence[Projection], batch: list[LogRow], *, per_event: bool
+) -> int:
+    """One batch into every new generation, with their checkpoints, in one transaction; returns its last position."""
+    with transaction.atomic(using=READ_DB), runner.decoding_once():
+        for projection in projections:
+            with writing_to(connection, projection):
+                runner.apply_to_segments(projection, batch, per_event=per_event)
+            save_next_checkpoint(projection, batch[-1].position)
+    return batch[-1].position
+
+
+def report(projections: Sequence[Projection], count: int, progress: Callable[[str, int], None] | None) -> None:
+    if progress:
+        for projection in projections:
+            progress(projection.name, count)
 
 
 @contextmanager
@@ -99,13 +174,15 @@ def tables_of(projection: Projection) -> list[str]:
 def create_generation(connection: BaseDatabaseWrapper, projection: Projection) -> None:
     """An empty schema with a copy of each read-model table: columns, checks, keys and indexes under their names."""
     with transaction.atomic(using=READ_DB):
-        copy_tables(connection, projection, schema_of(projection))
+        copy_tables(connection, projection, schema_of(projection), indexes=False)  # built before the swap
         Checkpoint.objects.filter(name=next_name(projection.name)).delete()
         Checkpoint.objects.create(name=next_name(projection.name))
 
 
-def copy_tables(connection: BaseDatabaseWrapper, projection: Projection, name: str) -> None:
-    """Schema `name`, emptied, with a copy of each read-model table (also verify_projections' scratch schema)."""
+def copy_tables(connection: BaseDatabaseWrapper, projection: Projection, name: str, *, indexes: bool = True) -> None:
+    """Schema `name`, emptied, with a copy of each read-model table (also verify_projections' scratch schema):
+    columns, checks, primary and unique keys, and (unless `indexes` is False: create_indexes later) the other
+    indexes, under their names."""
     schema = connection.ops.quote_name(name)
     with connection.cursor() as cursor:
         cursor.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")  # a killed rebuild's leftovers
@@ -118,9 +195,21 @@ def copy_tables(connection: BaseDatabaseWrapper, projection: Projection, name: s
                 " WHERE conrelid = %s::regclass AND contype IN ('p', 'u') ORDER BY contype",
                 [table],
             )
-            for name, definition in cursor.fetchall():
-                quoted_name = connection.ops.quote_name(name)
+            for constraint, definition in cursor.fetchall():
+                quoted_name = connection.ops.quote_name(constraint)
                 cursor.execute(f"ALTER TABLE {schema}.{quoted} ADD CONSTRAINT {quoted_name} {definition}")
+    if indexes:
+        create_indexes(connection, projection, name)
+
+
+def create_indexes(connection: BaseDatabaseWrapper, projection: Projection, name: str) -> None:
+    """The live tables' indexes that back no constraint (the searches' GIN ones, the orderings' B-trees), on the
+    copies in schema `name`. A rebuild builds them once the bulk of the log is in (the bulk-load recipe): kept up
+    row by row they were much of the database's work, a customer's row changing with each of its orders."""
+    schema = connection.ops.quote_name(name)
+    with connection.cursor() as cursor:
+        for table in tables_of(projection):
+            quoted = connection.ops.quote_name(table)
             cursor.execute(
                 "SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = %s::regclass"
                 " AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conindid = indexrelid)",

@@ -1,14 +1,20 @@
 """An event as projections receive it: the typed domain event, and where and when the log recorded it."""
 
 import dataclasses
+import itertools
+from collections.abc import Collection, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 from uuid import UUID
+
+from psycopg.types.datetime import TimestamptzLoader
+from psycopg.types.json import JsonbLoader
 
 from commands.events import EVENT_TYPES, DomainEvent
 from commands.models import Event
 
 if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
     from django.db.models import QuerySet
 
 EventT = TypeVar("EventT", bound=DomainEvent, covariant=True)
@@ -67,6 +73,54 @@ LOG_FIELDS = LogRow._fields
 
 def log_rows(queryset: "QuerySet[Event]") -> list[LogRow]:
     return [LogRow._make(values) for values in queryset.values_list(*LOG_FIELDS)]
+
+
+def log_stream(
+    connection: "BaseDatabaseWrapper",
+    up_to: int | None,
+    size: int,
+    *,
+    after: int = 0,
+    types: Collection[str] | None = None,
+) -> Iterator[list[LogRow]]:
+    """PostgreSQL: the log's rows as LogRows through a psycopg server-side cursor of its own, in batches of `size`.
+
+    Why not the queryset: Django decodes each row in Python (its timestamptz loader subclasses psycopg's and so
+    loses the C one; its JSONField parses the text it has psycopg hand over), which was a third of a rebuild's
+    time. Here psycopg's own loaders decode timestamps (in C) and jsonb; the values are the same (an aware UTC
+    datetime, the same dicts). WITH HOLD outside a transaction, as Django's `iterator()`.
+    """
+    conditions = ["position > %s"]
+    parameters: list[Any] = [after]
+    if up_to is not None:
+        conditions.append("position <= %s")
+        parameters.append(up_to)
+    if types is not None:
+        conditions.append("type = ANY(%s)")
+        parameters.append(sorted(types))
+    table = connection.ops.quote_name(Event._meta.db_table)
+    column_of = {field.name: str(field.column) for field in Event._meta.concrete_fields}
+    columns = ", ".join(connection.ops.quote_name(column_of[name]) for name in LOG_FIELDS)
+    query = f"SELECT {columns} FROM {table} WHERE {' AND '.join(conditions)} ORDER BY position"
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        cursor = connection.connection.cursor(
+            name=f"log_stream_{next(_cursor_numbers)}", withhold=connection.get_autocommit()
+        )
+    cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
+    cursor.adapters.register_loader("jsonb", JsonbLoader)
+    cursor.itersize = size
+    try:
+        with connection.wrap_database_errors:
+            cursor.execute(query, parameters)
+            while rows := cursor.fetchmany(size):
+                yield [LogRow._make(values) for values in rows]
+    finally:
+        with connection.wrap_database_errors:
+            cursor.close()
+
+
+_cursor_numbers = itertools.count()
 
 
 def recorded(row: Event | LogRow) -> Recorded[DomainEvent]:

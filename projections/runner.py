@@ -14,7 +14,9 @@ for are never left to the catch-up.
 import logging
 import time
 import traceback
-from collections.abc import Callable, Collection, Generator, Sequence
+from collections.abc import Callable, Collection, Generator, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from itertools import islice
 from uuid import UUID
 
@@ -23,12 +25,13 @@ from django.db import DatabaseError, IntegrityError, OperationalError, connectio
 from django.db.models import Q
 from django.utils import timezone
 
+from commands.events import DomainEvent
 from commands.models import Event
 from config.correlation import correlation_of
 from projections import segments
 from projections.base import Projection
 from projections.models import Checkpoint, ParkedEvent
-from projections.recorded import LOG_FIELDS, LogRow, log_rows, recorded
+from projections.recorded import LOG_FIELDS, LogRow, Recorded, log_rows, log_stream, recorded
 from projections.rows import keys_of, unit_of_work
 
 READ_DB = "read"
@@ -37,6 +40,8 @@ MAX_ATTEMPTS = 3
 LOCK_WAIT_MS = 2000
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when lock_timeout expires
 logger = logging.getLogger(__name__)
+# The events of the batch being applied, decoded, by position: set by decoding_once (a shared-read rebuild).
+_decoded: ContextVar["Decoded | None"] = ContextVar("decoded", default=None)
 
 
 class Busy(Exception):
@@ -109,9 +114,50 @@ def _fold(projection: Projection, events: Sequence[LogRow], held: Collection[UUI
         if settings.PROJECTION_FAULT_DELAY_SECONDS:
             time.sleep(settings.PROJECTION_FAULT_DELAY_SECONDS)  # the fault hook of the SIGKILL-mid-batch test
         try:
-            projection.apply(recorded(event))
+            projection.apply(_decode(event))
         except Exception as error:
             raise EventFailed(event, index, error) from error
+
+
+class Decoded:
+    """What decoding_once keeps of the batch's events, by position: the decoded event and the ids it names."""
+
+    __slots__ = ("events", "keys")
+
+    def __init__(self) -> None:
+        self.events: dict[int, Recorded[DomainEvent]] = {}
+        self.keys: dict[int, tuple[UUID, ...]] = {}
+
+
+def _decode(event: LogRow) -> Recorded[DomainEvent]:
+    memo = _decoded.get()
+    if memo is None:
+        return recorded(event)
+    found = memo.events.get(event.position)
+    if found is None:
+        found = memo.events[event.position] = recorded(event)
+    return found
+
+
+def _named(event: LogRow, memo: Decoded | None) -> Iterable[UUID]:
+    if memo is None:
+        return keys_of(event.aggregate_id, event.payload)
+    found = memo.keys.get(event.position)
+    if found is None:
+        found = memo.keys[event.position] = tuple(keys_of(event.aggregate_id, event.payload))
+    return found
+
+
+@contextmanager
+def decoding_once() -> Iterator[None]:
+    """Inside, each event is decoded once (`recorded`, and the ids it names) however many projections apply it: a
+    rebuild of several projections fans each batch out to all of them. The caller scopes it to a batch, so memory
+    stays a batch."""
+    token = _decoded.set(Decoded())
+    try:
+        yield
+    finally:
+        _decoded.reset(token)
 
 
 def apply_to_segments(projection: Projection, events: Sequence[LogRow], *, per_event: bool = False) -> None:
@@ -125,7 +171,8 @@ def _keys(projection: Projection, events: Sequence[LogRow]) -> set[UUID]:
     applied = [
         each for each in events if projection.wants(each.type) and projection.covers(each.aggregate_id, each.type)
     ]
-    return {key for event in applied for key in keys_of(event.aggregate_id, event.payload)}
+    memo = _decoded.get()
+    return {key for event in applied for key in _named(event, memo)}
 
 
 def held_aggregates(name: str) -> set[UUID]:
@@ -276,21 +323,33 @@ def replay(projection: Projection, *, up_to: int | None = None, progress: Callab
     """Empty the projection's read models and apply the log from position 0 (caller holds the lock)."""
     projection.clear()
     position = 0
-    for batch in batches(up_to):
+    # Only the types it applies are read; the events after the last of them it would have skipped.
+    types = None if projection.handles_every_event else projection.handled_type_names
+    if up_to is None:
+        up_to = Event.objects.using(EVENT_DB).order_by("-position").values_list("position", flat=True).first() or 0
+    for batch in batches(up_to, types=types):
         apply_to_segments(projection, batch)
         position = batch[-1].position
         if progress:
             progress(len(batch))
-    return position
+    return max(position, up_to)
 
 
-def batches(up_to: int | None, size: int = 2000, *, after: int = 0) -> Generator[list[LogRow]]:
-    """The log after `after` (up to `up_to`) in batches of `size`, streamed through one server-side cursor: memory
-    stays one batch, whatever the log's length. Outside a write-DB transaction the cursor is WITH HOLD (Django's
-    `iterator()`), so a rebuild keeps no transaction open on the write database while it runs."""
+def batches(
+    up_to: int | None, size: int = 2000, *, after: int = 0, types: Collection[str] | None = None
+) -> Generator[list[LogRow]]:
+    """The log after `after` (up to `up_to`; only events of `types` if given) in batches of `size`, streamed
+    through one server-side cursor: memory stays one batch, whatever the log's length. Outside a write-DB
+    transaction the cursor is WITH HOLD (as Django's `iterator()`), so a rebuild keeps no transaction open on the
+    write database while it runs. On PostgreSQL the rows come straight from psycopg (log_stream)."""
+    if connections[EVENT_DB].vendor == "postgresql":
+        yield from log_stream(connections[EVENT_DB], up_to, size, after=after, types=types)
+        return
     queryset = Event.objects.using(EVENT_DB).filter(position__gt=after)
     if up_to is not None:
         queryset = queryset.filter(position__lte=up_to)
+    if types is not None:
+        queryset = queryset.filter(type__in=list(types))
     stream = queryset.order_by("position").values_list(*LOG_FIELDS).iterator(chunk_size=size)
     while batch := [LogRow._make(values) for values in islice(stream, size)]:
         yield batch

@@ -23,7 +23,9 @@ from collections.abc import Callable, Collection, Iterable
 from functools import cache
 from typing import Any
 
+import psycopg
 from django.db import connections, models, transaction
+from psycopg.types.datetime import TimestamptzLoader
 
 READ_DB = "read"
 # Field types psycopg adapts from the model's attribute value as it is (what get_db_prep_save would return).
@@ -42,9 +44,14 @@ def load(model: type[models.Model], keys: Collection[Any]) -> dict[Any, models.M
     """The rows of these primary keys that exist, by key (a composite key as a tuple)."""
     layout = _layout(model)
     found: dict[Any, models.Model] = {}
-    with connections[READ_DB].cursor() as cursor:
+    connection = connections[READ_DB]
+    connection.ensure_connection()
+    # A psycopg cursor of its own: server-side binding, the keys sent as one binary array (Django's cursor binds on
+    # the client, quoting every UUID into the query text in Python), timestamps decoded by psycopg's C loader.
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
         for leading, last in _grouped(model, keys).items():
-            condition = " AND ".join([*(f"{name} = %s" for name in layout.leading), f"{layout.last} = ANY(%s)"])
+            condition = " AND ".join([*(f"{name} = %s" for name in layout.leading), f"{layout.last} = ANY(%b)"])
             cursor.execute(f"SELECT {layout.columns} FROM {layout.table} WHERE {condition}", [*leading, list(last)])
             for values in cursor.fetchall():
                 row = model.from_db(

@@ -21,7 +21,6 @@ from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 
-from commands.models import Event
 from projections import blue_green, runner, segments
 from projections.progress import RebuildProgress
 from projections.reactors.delivery import deliver_pending
@@ -141,12 +140,13 @@ def catch_up() -> list[str]:
 
 @shared_task(name="projections.rebuild")
 def rebuild(name: str | None = None) -> dict[str, int]:
+    """One projection, or all of them from one read of the log (blue_green.rebuild_all)."""
     names = [name] if name else list(PROJECTIONS)
-    results = {}
-    for each in names:
-        progress = RebuildProgress(each, total=Event.objects.using(runner.EVENT_DB).count())
-        try:
-            results[each] = blue_green.rebuild(PROJECTIONS[each], progress=progress.report)
-        finally:
-            progress.finish()
-    return results
+    rebuilt = [PROJECTIONS[each] for each in names]
+    total = blue_green.events_to_read(rebuilt)
+    progress = {each: RebuildProgress(each, total=total) for each in names}
+    try:
+        return blue_green.rebuild_all(rebuilt, progress=lambda each, count: progress[each].report(count))
+    finally:
+        for each in progress.values():
+            each.finish()

@@ -1,0 +1,142 @@
+"""Rebuilding several projections from one read of the log (blue_green.rebuild_all), and the read filtered by type."""
+
+import threading
+
+import pytest
+from django.db import connections
+
+from commands.models import Event
+from projections import blue_green, runner, verification
+from projections.models import Checkpoint
+from projections.progress import head_position
+from projections.registry import PROJECTIONS
+from tests.factories import make_customer, make_product
+from tests.projections.history import mixed_history, read_side_snapshot
+
+pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
+
+
+def schemas() -> set[str]:
+    with connections["read"].cursor() as cursor:
+        cursor.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'rebuild_%%'")
+        return {row[0] for row in cursor.fetchall()}
+
+
+def counting(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[dict]:
+    """Patch `module.name` to record each call's keyword arguments (and count the calls) and then do its work."""
+    calls: list[dict] = []
+    original = getattr(module, name)
+
+    def recording(*args, **kwargs):
+        calls.append(kwargs)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, recording)
+    return calls
+
+
+def test_one_read_rebuild_of_every_projection_equals_rebuilding_each_and_the_live_read_models(settings, monkeypatch):
+    settings.PROJECTION_REBUILD_BATCH_SIZE = 7  # many batches, each fanned out to every projection
+    for _ in range(2):
+        mixed_history(between=runner.run_all)
+    runner.run_all()
+    live = read_side_snapshot()
+    for projection in PROJECTIONS.values():
+        blue_green.rebuild(projection)
+    each = read_side_snapshot()
+    reads = counting(monkeypatch, runner, "batches")
+    seen: dict[str, int] = {}
+
+    positions = blue_green.rebuild_all(
+        list(PROJECTIONS.values()), progress=lambda name, count: seen.update({name: seen.get(name, 0) + count})
+    )
+
+    assert len(reads) == 1  # the log read once for the four
+    head = head_position()
+    assert positions == {name: head for name in PROJECTIONS}
+    assert seen == {name: Event.objects.count() for name in PROJECTIONS}  # each event reported once
+    assert read_side_snapshot()["rows"] == each["rows"] == live["rows"]
+    assert Checkpoint.objects.get(name="catalog").position == head
+    assert not Checkpoint.objects.filter(name__endswith="~next").exists() and schemas() == set()
+    for projection in PROJECTIONS.values():
+        assert verification.verify(projection) == [], projection.name
+
+
+def test_each_event_is_decoded_once_however_many_projections_apply_it(settings, monkeypatch):
+    settings.PROJECTION_REBUILD_BATCH_SIZE = 1000  # the whole log in one streamed batch: no swap-time tail
+    mixed_history()
+    runner.run_all()
+    decoded = counting(monkeypatch, runner, "recorded")
+
+    blue_green.rebuild_all(list(PROJECTIONS.values()))
+
+    assert len(decoded) == Event.objects.count()  # not once per projection that applies it
+    for projection in PROJECTIONS.values():
+        assert verification.verify(projection) == [], projection.name
+
+
+def test_a_one_projection_rebuild_reads_only_the_event_types_it_applies_and_still_takes_over_at_the_head(
+    settings, monkeypatch
+):
+    settings.PROJECTION_REBUILD_BATCH_SIZE = 3
+    mixed_history()
+    make_customer()  # the log ends with events of a type the catalog does not apply
+    runner.run_all()
+    reads = counting(monkeypatch, runner, "batches")
+    catalog = PROJECTIONS["catalog"]
+
+    assert blue_green.rebuild(catalog) == head_position()
+
+    assert [call["types"] for call in reads] == [catalog.handled_type_names]
+    assert Checkpoint.objects.get(name="catalog").position == head_position()
+    assert verification.verify(catalog) == []
+    # The event feed applies every type: a rebuild with it reads them all.
+    assert blue_green.wanted_types([catalog, PROJECTIONS["event_feed"]]) is None
+
+
+def test_a_one_read_rebuild_is_refused_whole_while_a_rebuild_of_one_of_its_projections_runs():
+    make_product()
+    runner.run_all()
+    holding, release = threading.Event(), threading.Event()
+
+    def rebuild_of_customers_holding_its_lock() -> None:
+        try:
+            with blue_green.rebuild_lock(connections["read"], PROJECTIONS["customers"]):
+                holding.set()
+                release.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    first = threading.Thread(target=rebuild_of_customers_holding_its_lock)
+    first.start()
+    try:
+        assert holding.wait(timeout=10)
+        with pytest.raises(blue_green.RebuildRunning):
+            blue_green.rebuild_all(list(PROJECTIONS.values()))
+        assert schemas() == set()  # refused before any generation was made, the catalog's included
+    finally:
+        release.set()
+        first.join()
+    assert blue_green.rebuild(PROJECTIONS["catalog"]) == head_position()  # its lock was given back
+
+
+def test_a_new_generation_gets_its_keys_at_once_and_its_other_indexes_before_the_swap(settings):
+    settings.PROJECTION_REBUILD_BATCH_SIZE = 2
+    for _ in range(3):
+        make_product()
+    runner.run_all()
+
+    def index_names(schema: str) -> set[str]:
+        with connections["read"].cursor() as cursor:
+            cursor.execute(
+                "SELECT indexname FROM pg_indexes WHERE schemaname = %s AND tablename = 'queries_productview'", [schema]
+            )
+            return {row[0] for row in cursor.fetchall()}
+
+    live = index_names("public")
+    during: list[set[str]] = []
+    blue_green.rebuild(PROJECTIONS["catalog"], progress=lambda _count: during.append(index_names("rebuild_catalog")))
+
+    keys = {"queries_productview_pkey", "queries_productview_sku_key"}  # the replay relies on these
+    assert during[0] == keys and {"product_search", "product_price"} <= live - keys
+    assert index_names("public") == live  # all of them, under their names, once swapped in
