@@ -207,7 +207,8 @@ def stage(report: dict[str, Any], name: str) -> Iterator[None]:
 
 
 def cpu_meter(server: Any, worker: Any) -> Callable[[], Any]:
-    """A new meter per run over gunicorn, the Celery worker and the two databases' backends (not the harness's)."""
+    """A new meter per run over gunicorn, the Celery workers (the projections', then the reactors' if it runs)
+    and the two databases' backends (not the harness's)."""
     from benchmarks.cpu_use import Backends, CpuMeter, process_tree
 
     own = set(backend_pids())
@@ -216,7 +217,8 @@ def cpu_meter(server: Any, worker: Any) -> Callable[[], Any]:
         return CpuMeter(
             {
                 "web": lambda: process_tree(server.process.pid),
-                "worker": lambda: process_tree(worker.process.pid),
+                "worker": lambda: process_tree(worker.processes[0].pid),
+                "reactors": lambda: set().union(*(process_tree(each.pid) for each in worker.processes[1:])),
                 "write_db": Backends(os.environ["DATABASE_URL"], excluded=lambda: own),
                 "read_db": Backends(os.environ["READ_DATABASE_URL"], excluded=lambda: own),
             }

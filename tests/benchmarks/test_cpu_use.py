@@ -5,6 +5,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from benchmarks.cpu_use import CpuMeter, cpu_ms, process_tree
 from benchmarks.http_rows import Row
 from benchmarks.report import cpu_lines
@@ -67,3 +69,23 @@ def test_the_report_shows_each_metered_side_and_the_cpu_ratio():
     assert "| POST create-order | baseline | 4.00 | 0.00 | 4.00 |" in lines
     assert any("costs 0.40x (0.40-0.40) the CPU of an app request" in line for line in lines)
     assert cpu_lines({"rows": {"ceiling": {"title": "ceiling", "app": {"req_per_s": 1}}}}) == []
+
+
+@pytest.mark.django_db(databases="__all__")
+def test_the_http_parts_meter_counts_the_projections_worker_and_the_reactors_worker_apart():
+    """Over the objects the bench really passes: the server's process and the worker's list of processes."""
+    from types import SimpleNamespace
+
+    from benchmarks.http_part import cpu_meter
+
+    sleepers = [subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"]) for _ in range(3)]
+    try:
+        server = SimpleNamespace(process=sleepers[0])
+        worker = SimpleNamespace(processes=sleepers[1:])
+        meter = cpu_meter(server, worker)()
+        pids = {name: group() for name, group in meter.groups.items() if name in ("web", "worker", "reactors")}
+    finally:
+        for each in sleepers:
+            each.kill()
+            each.wait()
+    assert pids == {"web": {sleepers[0].pid}, "worker": {sleepers[1].pid}, "reactors": {sleepers[2].pid}}
