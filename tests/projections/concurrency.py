@@ -1,11 +1,14 @@
 """Threads for concurrency tests: released together, each with its own database connections."""
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 from django.db import connections, transaction
 
+from projections import blue_green
+from projections.base import Projection
 from projections.models import Checkpoint
 
 Result = TypeVar("Result")
@@ -51,3 +54,26 @@ class CheckpointHolder(threading.Thread):
                 self.release.wait(timeout=30)
         finally:
             connections.close_all()
+
+
+@contextmanager
+def rebuild_running(projection: Projection) -> Iterator[None]:
+    """Another rebuild of `projection`, holding its rebuild lock in its own thread and connection meanwhile."""
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        try:
+            with blue_green.rebuild_lock(connections["read"], projection):
+                holding.set()
+                release.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert holding.wait(timeout=10)
+        yield
+    finally:
+        release.set()
+        holder.join()

@@ -18,6 +18,7 @@ from projections.registry import PROJECTIONS
 from queries.models import OrderView, ProductView
 from tests.conftest import ROOT, subprocess_env, wait_until
 from tests.factories import context, make_customer, make_product, place_order
+from tests.projections.concurrency import rebuild_running
 from tests.projections.history import mixed_history, read_side_snapshot
 
 pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
@@ -103,26 +104,10 @@ def test_a_second_rebuild_of_the_same_projection_is_refused_while_one_runs():
     make_product()
     runner.run_all()
     catalog = PROJECTIONS["catalog"]
-    holding, release = threading.Event(), threading.Event()
-
-    def first_rebuild_holding_its_lock() -> None:
-        try:
-            with blue_green.rebuild_lock(connections["read"], catalog):
-                holding.set()
-                release.wait(timeout=30)
-        finally:
-            connections.close_all()
-
-    first = threading.Thread(target=first_rebuild_holding_its_lock)
-    first.start()
-    try:
-        assert holding.wait(timeout=10)
+    with rebuild_running(catalog):
         with pytest.raises(blue_green.RebuildRunning):
             blue_green.rebuild(catalog)
         assert schemas() == set()  # refused before touching anything
-    finally:
-        release.set()
-        first.join()
     assert blue_green.rebuild(catalog) == head_position()  # once the first is done, a rebuild runs
 
 

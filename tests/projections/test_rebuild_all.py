@@ -1,7 +1,5 @@
 """Rebuilding several projections from one read of the log (blue_green.rebuild_all), and the read filtered by type."""
 
-import threading
-
 import pytest
 from django.db import connections
 
@@ -11,6 +9,7 @@ from projections.models import Checkpoint
 from projections.progress import head_position
 from projections.registry import PROJECTIONS
 from tests.factories import make_customer, make_product
+from tests.projections.concurrency import rebuild_running
 from tests.projections.history import mixed_history, read_side_snapshot
 
 pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
@@ -97,26 +96,10 @@ def test_a_one_projection_rebuild_reads_only_the_event_types_it_applies_and_stil
 def test_a_one_read_rebuild_is_refused_whole_while_a_rebuild_of_one_of_its_projections_runs():
     make_product()
     runner.run_all()
-    holding, release = threading.Event(), threading.Event()
-
-    def rebuild_of_customers_holding_its_lock() -> None:
-        try:
-            with blue_green.rebuild_lock(connections["read"], PROJECTIONS["customers"]):
-                holding.set()
-                release.wait(timeout=30)
-        finally:
-            connections.close_all()
-
-    first = threading.Thread(target=rebuild_of_customers_holding_its_lock)
-    first.start()
-    try:
-        assert holding.wait(timeout=10)
+    with rebuild_running(PROJECTIONS["customers"]):
         with pytest.raises(blue_green.RebuildRunning):
             blue_green.rebuild_all(list(PROJECTIONS.values()))
         assert schemas() == set()  # refused before any generation was made, the catalog's included
-    finally:
-        release.set()
-        first.join()
     assert blue_green.rebuild(PROJECTIONS["catalog"]) == head_position()  # its lock was given back
 
 
