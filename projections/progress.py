@@ -6,6 +6,7 @@ admin's "saved" message); `projection_statuses()` — checkpoint, lag, errors an
 `held_aggregates(names)` — the aggregates whose events wait behind a parked one (sequenced parking);
 `snapshot_columns(names)` / `position_and_held(names)` — read position and "is anything held" as SQL, selected
 in the same statement as the rows a query serves (or in one of their own when there are none);
+`generation_sql(count)` / `cache_version(names)` — with which rebuilt generation: what a cache keyed by position adds;
 `RebuildProgress` — how far a running rebuild has replayed.
 """
 
@@ -111,6 +112,29 @@ def position_and_held(names: tuple[str, ...] | None = None) -> tuple[int, bool]:
         cursor.execute("SELECT " + ", ".join(column.sql for column in columns), [p for c in columns for p in c.params])
         position, held = cursor.fetchone()
     return int(position or 0), bool(held)
+
+
+@functools.cache
+def generation_sql(count: int) -> str:
+    """When a rebuilt generation last took over any of `count` checkpoint units (NULL: never), as SQL.
+
+    Why a cache keyed by the read position needs it too: a blue/green swap (blue_green.py) takes over at the
+    head, which may be the very position the live generation had reached, so one position can stand for rows
+    written by two versions of the projection's code. The swap sets rebuilt_at in its own transaction.
+    """
+    names = ", ".join(["%s"] * count)
+    return f"(SELECT MAX(rebuilt_at) FROM {Checkpoint._meta.db_table} WHERE name IN ({names}))"
+
+
+def cache_version(names: tuple[str, ...] | None = None) -> tuple[int, bool, datetime | None]:
+    """`position_and_held` and `generation_sql`, from one snapshot: what an answer cached at a position is keyed by."""
+    units = tuple(segments.expand(names))
+    position_sql, held_sql = snapshot_sql(len(units))
+    statement = f"SELECT {position_sql}, {held_sql}, {generation_sql(len(units))}"
+    with connections[router.db_for_read(Checkpoint)].cursor() as cursor:
+        cursor.execute(statement, [len(units), *units, *units, *units])
+        position, held, generation = cursor.fetchone()
+    return int(position or 0), bool(held), generation
 
 
 def wait_for_position(names: tuple[str, ...], wanted: int | None, timeout: float) -> int:

@@ -11,14 +11,16 @@ Two things move rows without moving the position, and both bypass the cache:
   with none held every event up to that position is in the rows the answer is computed from (rows only
   move forward, so a page computed a moment later still holds every one of them);
 - a user's own view of the data (cookies, messages, permissions): only anonymous requests are cached.
-Entries expire after `RESPONSE_CACHE_SECONDS` (0 turns the cache off), which bounds memory and the one
-case the position cannot see: a rebuild that replays the same positions with changed projection code.
+One thing gives one position other rows: a blue/green rebuild with changed projection code may take over at
+the position the live generation had reached; the rebuilt generation (progress.generation_sql) is in the key.
+Entries expire after `RESPONSE_CACHE_SECONDS` (0 turns the cache off), which bounds memory.
 """
 
 import functools
 import hashlib
 import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -30,7 +32,7 @@ from django.middleware.csrf import get_token
 from django.utils.cache import get_conditional_response
 from django.utils.translation import get_language
 
-from projections.progress import position_and_held
+from projections.progress import cache_version
 
 KEY_PREFIX = "response-cache:"
 # A page's CSRF tokens belong to one visitor: the cached copy holds a marker, each answer gets its own token.
@@ -47,9 +49,9 @@ def normalised_query(query: QueryDict) -> str:
     return urlencode(sorted((name, value) for name, values in query.lists() for value in values))
 
 
-def response_key(kind: str, request: HttpRequest, position: int, path: str) -> str:
+def response_key(kind: str, request: HttpRequest, position: int, generation: datetime | None, path: str) -> str:
     """The host is in it because answers carry absolute URLs (pagination links, image URLs)."""
-    parts = (kind, request.scheme or "", request.get_host(), path, get_language() or "", str(position))
+    parts = (kind, request.scheme or "", request.get_host(), path, get_language() or "", str(position), str(generation))
     return KEY_PREFIX + hashlib.blake2b("\n".join(parts).encode(), digest_size=20).hexdigest()
 
 
@@ -65,11 +67,11 @@ def cached_page(*projections: str) -> Callable:
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not may_cache(request) or len(messages.get_messages(request)):
                 return view(request, *args, **kwargs)
-            position, anything_held = position_and_held(projections)  # one statement, one snapshot
+            position, anything_held, generation = cache_version(projections)  # one statement, one snapshot
             if anything_held:
                 return view(request, *args, **kwargs)
             # The full path as sent: the page embeds it (the language form's "next").
-            key = response_key("page", request, position, request.get_full_path())
+            key = response_key("page", request, position, generation, request.get_full_path())
             hit = cache.get(key)
             if hit is not None:
                 response = HttpResponse(hit["content"].replace(CSRF_MARKER, get_token(request)))

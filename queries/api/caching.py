@@ -66,12 +66,12 @@ class CachedReadsMixin(ConditionalReadsMixin):
         worth_it = any(request.query_params.get(param, "").strip() for param in self.cached_params)
         if not worth_it or not response_cache.may_cache(request):
             return compute()
-        position, held = progress.position_and_held(self.projections)
+        position, held, generation = progress.cache_version(self.projections)
         if held:
             return compute()
         self.serve_at(position, held)
         path = f"{request.path}?{response_cache.normalised_query(request.query_params)}"
-        key = response_cache.response_key("api-list", request, position, path)
+        key = response_cache.response_key("api-list", request, position, generation, path)
         data = cache.get(key)
         if data is not None:
             return Response(data)

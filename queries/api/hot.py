@@ -139,11 +139,11 @@ def cached_search(request: HttpRequest) -> HttpResponseBase | None:
     """
     if not request.GET.get("search", "").strip() or response_cache.cache_seconds() <= 0:
         return None
-    position, held = read_position_and_held(ProductView, ProductViewSet.projections)
+    position, held, generation = read_cache_version(ProductView, ProductViewSet.projections)
     if held:
         return None
     path = f"{request.path}?{response_cache.normalised_query(request.GET)}"
-    data = django_cache.get(response_cache.response_key("api-list", request, position, path))
+    data = django_cache.get(response_cache.response_key("api-list", request, position, generation, path))
     if data is None:
         return None
     return answer(request, data, ProductViewSet.projections, position, False)
@@ -266,19 +266,19 @@ def prepared_cursor(connection: BaseDatabaseWrapper) -> Any:
         return connection.make_cursor(cast(Any, PreparingCursor(raw)))
 
 
-def read_position_and_held(model: type[Model], projections: tuple[str, ...]) -> tuple[int, bool]:
-    """progress.position_and_held, prepared, on the database the model's rows would be read from."""
+def read_cache_version(model: type[Model], projections: tuple[str, ...]) -> tuple[int, bool, datetime | None]:
+    """progress.cache_version, prepared, on the database the model's rows would be read from."""
     units = segments.expand(projections)
     with prepared_cursor(connections[router.db_for_read(model)]) as cursor:
-        cursor.execute(snapshot_only_sql(len(units)), [len(units), *units, *units])
-        position, held = cursor.fetchone()
-    return int(position or 0), bool(held)
+        cursor.execute(cache_version_sql(len(units)), [len(units), *units, *units, *units])
+        position, held, generation = cursor.fetchone()
+    return int(position or 0), bool(held), generation
 
 
 @cache
-def snapshot_only_sql(units: int) -> str:
+def cache_version_sql(units: int) -> str:
     position, held = progress.snapshot_sql(units)
-    return f"SELECT {position}, {held}"
+    return f"SELECT {position}, {held}, {progress.generation_sql(units)}"
 
 
 @cache
