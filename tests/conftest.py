@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 from commands.models import Event
 from config.processes import celery_worker_command, stop
 from projections.routing import ALL_QUEUES
+from queries.api import hot_cache
 from tests.factories import make_staff
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,8 +40,12 @@ def fast_password_hashing(settings: Any) -> None:
 
 @pytest.fixture(autouse=True)
 def fresh_throttles() -> None:
-    """Sign-ups, failed log-ins and the log head are kept in the cache, which outlives a test (and a run) in Redis."""
+    """Sign-ups, failed log-ins and the log head are kept in the cache, which outlives a test (and a run) in Redis.
+
+    So does the hot path's body cache (in this process): a rolled-back test's positions come again in the next.
+    """
     cache.clear()
+    hot_cache.BODIES.clear()
 
 
 @pytest.fixture

@@ -20,6 +20,8 @@ else:
 
 # Anonymous catalog reads, keyed by read position (queries/response_cache.py): safe in local memory too.
 RESPONSE_CACHE_SECONDS = int(os.environ.get("RESPONSE_CACHE_SECONDS", "60"))
+# The hot read path's rendered bodies, per process, keyed by read position (queries/api/hot_cache.py); 0: off.
+HOT_READ_CACHE_BYTES = int(os.environ.get("HOT_READ_CACHE_BYTES", str(16 * 1024 * 1024)))
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
 if CELERY_BROKER_URL == "filesystem://":
