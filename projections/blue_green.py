@@ -23,6 +23,7 @@ SQLite (the embedded `make run`) has no schemas: there, the rebuild replays in p
 """
 
 import functools
+import gc
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, closing, contextmanager
@@ -89,7 +90,7 @@ def rebuild_all(
         }
     size = settings.PROJECTION_REBUILD_BATCH_SIZE
     types = wanted_types(projections)
-    with ExitStack() as locks:
+    with ExitStack() as locks, collecting_between_batches():
         for projection in projections:
             locks.enter_context(rebuild_lock(connection, projection))
         for projection in projections:
@@ -147,7 +148,25 @@ def apply_to_generations(
     return batch[-1].position
 
 
+@contextmanager
+def collecting_between_batches() -> Iterator[None]:
+    """No automatic garbage collection inside a batch; the young generations are collected after each one.
+
+    Why: a batch is tens of thousands of live objects (decoded events, rows), and the collector, triggered by
+    allocations, walked them again and again: a sixth of a rebuild's CPU (py-spy). What a batch leaves is freed by
+    reference counting when it ends; the collection after it finds any cycles, so memory stays a batch.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def report(projections: Sequence[Projection], count: int, progress: Callable[[str, int], None] | None) -> None:
+    gc.collect(1)
     if progress:
         for projection in projections:
             progress(projection.name, count)

@@ -29,7 +29,10 @@ PROJECTION_SEGMENTS = {
 # Test fault hook only (the SIGKILL-mid-batch test): each applied event takes this long. Never set in production.
 PROJECTION_FAULT_DELAY_SECONDS = float(os.environ.get("PROJECTION_FAULT_DELAY_SECONDS", "0"))
 # How many events a rebuild replays per transaction into the new generation (blue/green, projections/blue_green.py).
-PROJECTION_REBUILD_BATCH_SIZE = int(os.environ.get("PROJECTION_REBUILD_BATCH_SIZE", "2000"))
+# 10,000 rather than 2,000: a product's or a customer's row is then read and written once per 10,000 events, not
+# five times (every projection from one read at 279k events: the database's CPU 11.2 s -> 7.3 s, ours 27.6 -> 25.2);
+# a batch of them holds about 150 MB at most.
+PROJECTION_REBUILD_BATCH_SIZE = int(os.environ.get("PROJECTION_REBUILD_BATCH_SIZE", "10000"))
 # /readyz answers 503 while a projection is more events, or its oldest unapplied event more seconds, behind.
 PROJECTION_READY_MAX_LAG_EVENTS = int(os.environ.get("PROJECTION_READY_MAX_LAG_EVENTS", "1000"))
 PROJECTION_READY_MAX_LAG_SECONDS = float(os.environ.get("PROJECTION_READY_MAX_LAG_SECONDS", "60"))
