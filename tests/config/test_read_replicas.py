@@ -164,7 +164,9 @@ def test_read_your_writes_holds_on_the_replica(replication, worker, staff_api, a
 
 
 def test_a_stopped_replica_is_skipped_and_queries_fall_back_to_the_primary(replication, api, settings):
-    settings.RESPONSE_CACHE_SECONDS = 0  # every read below must reach a database: the test counts where they went
+    # Every read below must reach a database (the test counts where they went): no response cache, no kept bodies.
+    settings.RESPONSE_CACHE_SECONDS = 0
+    settings.HOT_READ_CACHE_BYTES = 0
     make_product(name="Still served")
     runner.run_all()
     wait_until(replication.caught_up, timeout=30, interval=0.1)
