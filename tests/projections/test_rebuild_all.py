@@ -11,6 +11,7 @@ from projections.registry import PROJECTIONS
 from tests.factories import make_customer, make_product
 from tests.projections.concurrency import rebuild_running
 from tests.projections.history import mixed_history, read_side_snapshot
+from tests.spying import calls_to
 
 pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
 
@@ -19,19 +20,6 @@ def schemas() -> set[str]:
     with connections["read"].cursor() as cursor:
         cursor.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'rebuild_%%'")
         return {row[0] for row in cursor.fetchall()}
-
-
-def counting(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[dict]:
-    """Patch `module.name` to record each call's keyword arguments (and count the calls) and then do its work."""
-    calls: list[dict] = []
-    original = getattr(module, name)
-
-    def recording(*args, **kwargs):
-        calls.append(kwargs)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(module, name, recording)
-    return calls
 
 
 def test_one_read_rebuild_of_every_projection_equals_rebuilding_each_and_the_live_read_models(settings, monkeypatch):
@@ -43,7 +31,7 @@ def test_one_read_rebuild_of_every_projection_equals_rebuilding_each_and_the_liv
     for projection in PROJECTIONS.values():
         blue_green.rebuild(projection)
     each = read_side_snapshot()
-    reads = counting(monkeypatch, runner, "batches")
+    reads = calls_to(monkeypatch, runner, "batches")
     seen: dict[str, int] = {}
 
     positions = blue_green.rebuild_all(
@@ -65,7 +53,7 @@ def test_each_event_is_decoded_once_however_many_projections_apply_it(settings, 
     settings.PROJECTION_REBUILD_BATCH_SIZE = 1000  # the whole log in one streamed batch: no swap-time tail
     mixed_history()
     runner.run_all()
-    decoded = counting(monkeypatch, runner, "recorded")
+    decoded = calls_to(monkeypatch, runner, "recorded")
 
     blue_green.rebuild_all(list(PROJECTIONS.values()))
 
@@ -81,7 +69,7 @@ def test_a_one_projection_rebuild_reads_only_the_event_types_it_applies_and_stil
     mixed_history()
     make_customer()  # the log ends with events of a type the catalog does not apply
     runner.run_all()
-    reads = counting(monkeypatch, runner, "batches")
+    reads = calls_to(monkeypatch, runner, "batches")
     catalog = PROJECTIONS["catalog"]
 
     assert blue_green.rebuild(catalog) == head_position()

@@ -18,21 +18,14 @@ from projections.progress import head_position
 from projections.registry import PROJECTIONS
 from queries.api import hot, hot_cache
 from tests.factories import context, make_product
+from tests.spying import calls_to
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
 
 @pytest.fixture
-def fetches(monkeypatch: Any) -> list[object]:
-    seen: list[object] = []
-    real_fetch = hot.fetch
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        seen.append(args)
-        return real_fetch(*args, **kwargs)
-
-    monkeypatch.setattr(hot, "fetch", counted)
-    return seen
+def fetches(monkeypatch: Any) -> list[dict[str, Any]]:
+    return calls_to(monkeypatch, hot, "fetch")
 
 
 def read(path: str) -> tuple[bytes, int]:

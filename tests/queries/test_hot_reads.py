@@ -21,6 +21,7 @@ from projections.models import ParkedEvent
 from queries.api import hot, hot_cache
 from queries.models import CustomerView, OrderView, ProductView
 from tests.factories import make_customer, make_product, make_staff, place_order
+from tests.spying import calls_to
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 PER_REQUEST = {"Date", "X-Correlation-ID"}
@@ -75,14 +76,7 @@ def both_paths(path: str, headers: dict[str, str], monkeypatch: Any, client: Cli
     first answer is kept; both must be the viewset's answer.
     """
     client = client or Client()
-    hot_answers: list[object] = []
-    real_answer = hot.answer
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        hot_answers.append(args)
-        return real_answer(*args, **kwargs)
-
-    monkeypatch.setattr(hot, "answer", counted)
+    hot_answers = calls_to(monkeypatch, hot, "answer")
     served = answered(client, path, headers, hot_reads=True)
     took_it = bool(hot_answers)
     kept_before = len(hot_cache.BODIES.entries)
