@@ -32,9 +32,10 @@ from django.conf import settings
 from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
+from psycopg import sql
 
 from commands.models import Event
-from projections import runner, segments
+from projections import filling, runner, segments, table_io
 from projections.base import Projection
 from projections.models import Checkpoint, ParkedEvent
 from projections.progress import head_position
@@ -71,11 +72,13 @@ def rebuild_all(
     progress: Callable[[str, int], None] | None = None,
     per_event: bool = False,
 ) -> dict[str, int]:
-    """Rebuild these projections from one read of the log; returns the position each took over at, by name.
+    """Rebuild these projections together; returns the position each took over at, by name.
 
-    Each batch is read once, decoded once (runner.decoding_once) and applied to every projection's new
-    generation in turn, in one transaction with all their checkpoints: rebuilding everything reads the log once,
-    not once per projection. Only the event types some projection applies are read (the event feed's all).
+    They are dealt into one share per process (filling.py: PROJECTION_REBUILD_PROCESSES, by default one per CPU),
+    each filled by a forked child from its own read of the log; with one share, in this process. Within a share
+    each batch is read once, decoded once (runner.decoding_once) and applied to every projection's new
+    generation in turn, in one transaction with all their checkpoints: a share reads the log once, not once per
+    projection. Only the event types some projection of the share applies are read (the event feed's all).
     Each generation then swaps in on its own, as a single rebuild's does. `progress(name, events)` is called
     after each commit, outside any transaction, with the number of events read (of `events_to_read`).
     """
@@ -89,23 +92,25 @@ def rebuild_all(
             for each in projections
         }
     size = settings.PROJECTION_REBUILD_BATCH_SIZE
-    types = wanted_types(projections)
     with ExitStack() as locks, collecting_between_batches():
         for projection in projections:
             locks.enter_context(rebuild_lock(connection, projection))
         for projection in projections:
             create_generation(connection, projection)
-        # The log up to the head as it was at the start, streamed; then what writers appended meanwhile, a
-        # batch at a time, until within a batch of the head: the rest goes into each swap's transaction.
+        # The log up to the head as it was at the start, streamed (each share of the projections in a process of
+        # its own: filling.py); then what writers appended meanwhile, a batch at a time, until within a batch of
+        # the head: the rest goes into each swap's transaction.
         head = head_position()
-        position = 0
-        with closing(runner.batches(head, size, types=types)) as streamed:
-            for batch in streamed:
-                position = apply_to_generations(connection, projections, batch, per_event=per_event)
-                report(projections, len(batch), progress)
-        position = max(position, head)  # the events after the last one read were of types none of them applies
+        dealt = dealt_shares(connection, projections)
+        fill = functools.partial(fill_generations, head=head, per_event=per_event)
+        if len(dealt) > 1:
+            filling.fill_in_children(dealt, fill, progress)
+        else:
+            fill(projections, lambda projection, count: report([projection], count, progress))
+        position = head  # the events after the last one read were of types none of them applies
         while len(batch := runner.events_after(position, size)) == size:
             position = apply_to_generations(connection, projections, batch, per_event=per_event)
+            gc.collect(1)
             report(projections, len(batch), progress)
         for projection in projections:  # outside the live lock: the swap only applies the last events
             with transaction.atomic(using=READ_DB):
@@ -122,6 +127,57 @@ def rebuild_all(
         }
 
 
+def dealt_shares(connection: BaseDatabaseWrapper, projections: Sequence[Projection]) -> list[list[Projection]]:
+    """The shares filled in parallel (filling.py); one, filled here, inside a transaction (a child would not see
+    the generations it made) or with PROJECTION_REBUILD_PROCESSES = 1."""
+    if connection.in_atomic_block:
+        return [list(projections)]
+    return filling.shares(projections, filling.process_count())
+
+
+def fill_generations(
+    share: Sequence[Projection], done: Callable[[Projection, int], None], *, head: int, per_event: bool
+) -> None:
+    """Fill the share's new generations with the log up to `head`: a projection that copies the log by one COPY
+    stream (copy_log), the others from one streamed read of the types they apply; `done(projection, events)` is
+    called after each commit. The connection is looked up here: in a forked child it is the child's own."""
+    connection = connections[READ_DB]
+    copied, streamed = split_copied(share, per_event=per_event)
+    for projection in copied:
+        done(projection, copy_log(connection, projection, head))
+    if not streamed:
+        return
+    size = settings.PROJECTION_REBUILD_BATCH_SIZE
+    with closing(runner.batches(head, size, types=wanted_types(streamed))) as batches:
+        for batch in batches:
+            apply_to_generations(connection, streamed, batch, per_event=per_event)
+            gc.collect(1)
+            for projection in streamed:
+                done(projection, len(batch))
+
+
+def split_copied(share: Sequence[Projection], *, per_event: bool) -> tuple[list[Projection], list[Projection]]:
+    """(the projections filled by copying the log, the ones filled through their handlers). The per-event
+    baseline applies every projection through its handlers."""
+    copied = [each for each in share if each.copies_log and not per_event]
+    return copied, [each for each in share if each not in copied]
+
+
+def copy_log(connection: BaseDatabaseWrapper, projection: Projection, head: int) -> int:
+    """The log up to `head` into the new generation of a projection whose one read model is the log's rows,
+    column for column (Projection.copies_log), in one transaction with its checkpoint; returns the rows copied."""
+    (model,) = projection.read_models
+    column_of = {field.name: str(field.column) for field in Event._meta.concrete_fields}
+    columns = sql.SQL(", ").join(sql.Identifier(column_of[field.name]) for field in model._meta.concrete_fields)
+    query = sql.SQL("SELECT {} FROM {} WHERE position <= {} ORDER BY position").format(
+        columns, sql.Identifier(Event._meta.db_table), sql.Literal(head)
+    )
+    with transaction.atomic(using=READ_DB), writing_to(connection, projection):
+        copied = table_io.copy_from(runner.EVENT_DB, model, query)
+        save_next_checkpoint(projection, head)
+    return copied
+
+
 def wanted_types(projections: Sequence[Projection]) -> set[str] | None:
     """The event types any of these projections applies; None: every type (one of them applies them all)."""
     if any(each.handles_every_event for each in projections):
@@ -129,11 +185,19 @@ def wanted_types(projections: Sequence[Projection]) -> set[str] | None:
     return set().union(*(each.handled_type_names for each in projections))
 
 
-def events_to_read(projections: Sequence[Projection]) -> int:
-    """How many events of the log a rebuild of these projections (together) reads: its progress's total."""
-    types = wanted_types(projections)
+def events_to_read(projections: Sequence[Projection]) -> dict[str, int]:
+    """How many events of the log a rebuild of these projections reads for each, by name: its progress's total.
+    A share filled in a process of its own reads only the types it applies (filling.py)."""
     events = Event.objects.using(runner.EVENT_DB)
-    return (events if types is None else events.filter(type__in=sorted(types))).count()
+    totals = {}
+    for share in dealt_shares(connections[READ_DB], projections):
+        copied, streamed = split_copied(share, per_event=False)
+        totals.update(dict.fromkeys((each.name for each in copied), events.count()))
+        if streamed:
+            types = wanted_types(streamed)
+            count = (events if types is None else events.filter(type__in=sorted(types))).count()
+            totals.update(dict.fromkeys((each.name for each in streamed), count))
+    return totals
 
 
 def apply_to_generations(
@@ -166,7 +230,6 @@ def collecting_between_batches() -> Iterator[None]:
 
 
 def report(projections: Sequence[Projection], count: int, progress: Callable[[str, int], None] | None) -> None:
-    gc.collect(1)
     if progress:
         for projection in projections:
             progress(projection.name, count)

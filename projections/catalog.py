@@ -19,6 +19,7 @@ from queries.models import ProductView
 
 class CatalogProjection(Projection):
     name = "catalog"
+    rebuild_cost = 7  # seconds alone at 279k events (filling.py)
     read_models = (ProductView,)
 
     @handles(ProductCreated)

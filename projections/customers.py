@@ -12,6 +12,7 @@ from queries.models import CustomerView
 
 class CustomerSummaryProjection(Projection):
     name = "customers"
+    rebuild_cost = 11  # seconds alone at 279k events (filling.py)
     read_models = (CustomerView,)
 
     @handles(CustomerRegistered)

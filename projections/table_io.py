@@ -27,6 +27,7 @@ from functools import cache
 from typing import Any
 
 import psycopg
+import psycopg.sql
 from django.db import connections, models, transaction
 from psycopg import adapters
 from psycopg.adapt import Dumper
@@ -101,6 +102,29 @@ def upsert(model: type[models.Model], rows: Collection[models.Model]) -> None:
             f"INSERT INTO {layout.table} ({layout.columns}) SELECT {layout.columns} FROM {staging}"
             f" ON CONFLICT ({layout.key}) DO UPDATE SET {layout.updates}"
         )
+
+
+def copy_from(source: str, model: type[models.Model], query: psycopg.sql.Composable) -> int:
+    """The rows `query` selects on database `source`, copied into `model`'s table as they are: one binary COPY
+    out streamed into one binary COPY in, no row ever built in Python (the columns must match, type for type).
+    Returns how many rows were copied."""
+    layout = _layout(model)
+    origin, target = connections[source], connections[READ_DB]
+    origin.ensure_connection()
+    target.ensure_connection()
+    with (
+        target.wrap_database_errors,
+        origin.connection.cursor() as reading,
+        target.connection.cursor() as writing,
+    ):
+        statement = psycopg.sql.SQL("COPY ({}) TO STDOUT (FORMAT BINARY)").format(query)
+        with (
+            reading.copy(statement) as out,
+            writing.copy(f"COPY {layout.table} ({layout.columns}) FROM STDIN (FORMAT BINARY)") as into,
+        ):
+            for data in out:
+                into.write(data)
+        return writing.rowcount
 
 
 def _copy(layout: "Layout", table: str, rows: Collection[models.Model]) -> None:

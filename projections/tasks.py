@@ -144,7 +144,7 @@ def rebuild(name: str | None = None) -> dict[str, int]:
     names = [name] if name else list(PROJECTIONS)
     rebuilt = [PROJECTIONS[each] for each in names]
     total = blue_green.events_to_read(rebuilt)
-    progress = {each: RebuildProgress(each, total=total) for each in names}
+    progress = {each: RebuildProgress(each, total=total[each]) for each in names}
     try:
         return blue_green.rebuild_all(rebuilt, progress=lambda each, count: progress[each].report(count))
     finally:

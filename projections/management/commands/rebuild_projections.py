@@ -53,8 +53,8 @@ class Command(BaseCommand):
             TimeElapsedColumn(),
         )
         with Progress(*columns, console=console_for(self.stderr)) as progress:
-            # Several at once: one read of the log for all of them (blue_green.rebuild_all), so one time for all.
-            tasks = {each.name: progress.add_task(each.name, total=total or None) for each in projections}
+            # Several at once (blue_green.rebuild_all: shares in parallel, one read each), so one time for all.
+            tasks = {each.name: progress.add_task(each.name, total=total[each.name] or None) for each in projections}
             started = time.perf_counter()
             positions = blue_green.rebuild_all(
                 projections, progress=lambda name, count: progress.advance(tasks[name], count)
