@@ -3,7 +3,10 @@
 Why the position makes this exact: everything up to read position N is in the read models, and nothing
 else changes them, so an answer computed at N is the answer at N. A new event moves the position, so the
 next read looks under a new key; nothing is ever invalidated and a stale entry can never be found. That
-also makes a per-process local memory cache (no Redis) safe: it needs no cross-process invalidation.
+also makes a per-process memory cache safe: it needs no cross-process invalidation. So a storefront page is
+looked for first in this process's body cache (queries/api/hot_cache.py, under the same conditions: one
+checkpoint unit, nothing held, the generation in the key), then in the shared cache (Redis), and kept in both:
+a hit in the process costs no round trip and no unpickling of the page.
 
 Two things move rows without moving the position, and both bypass the cache:
 - sequenced parking: while a projection holds an aggregate's events, its row lags behind the position and
@@ -20,6 +23,7 @@ import functools
 import hashlib
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -32,12 +36,16 @@ from django.middleware.csrf import get_token
 from django.utils.cache import get_conditional_response
 from django.utils.translation import get_language
 
-from projections.progress import cache_version
+from projections.models import Checkpoint
+from queries.api import hot_cache
+from queries.api.hot_cache import Body, Snapshot
+from queries.api.snapshots import read_snapshot
 
 KEY_PREFIX = "response-cache:"
 # A page's CSRF tokens belong to one visitor: the cached copy holds a marker, each answer gets its own token.
 CSRF_FIELD = re.compile(r'(name="csrfmiddlewaretoken" value=")[A-Za-z0-9]+(")')
 CSRF_MARKER = "csrf0token0placeholder"
+CSRF_MARKER_BYTES = CSRF_MARKER.encode()
 
 
 def cache_seconds() -> int:
@@ -67,32 +75,62 @@ def cached_page(*projections: str) -> Callable:
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not may_cache(request) or len(messages.get_messages(request)):
                 return view(request, *args, **kwargs)
-            position, anything_held, generation = cache_version(projections)  # one statement, one snapshot
-            if anything_held:
+            snapshot = read_snapshot(Checkpoint, projections)  # one prepared statement
+            if snapshot.held:
                 return view(request, *args, **kwargs)
             # The full path as sent: the page embeds it (the language form's "next").
-            key = response_key("page", request, position, generation, request.get_full_path())
-            hit = cache.get(key)
-            if hit is not None:
-                response = HttpResponse(hit["content"].replace(CSRF_MARKER, get_token(request)))
-                response["Content-Type"] = hit["content_type"]
-                hit_content = hit["content"]
+            key = response_key("page", request, snapshot.position, snapshot.generation, request.get_full_path())
+            page = kept_page(request, key, snapshot, projections)
+            if page is not None:
+                response = HttpResponse(page.content.replace(CSRF_MARKER_BYTES, get_token(request).encode()))
+                response["Content-Type"] = page.content_type
             else:
                 response = view(request, *args, **kwargs)
                 if response.status_code != 200 or response.streaming:
                     return response
-                hit_content = CSRF_FIELD.sub(rf"\g<1>{CSRF_MARKER}\g<2>", response.content.decode(response.charset))
-                cache.set(key, {"content": hit_content, "content_type": response["Content-Type"]}, cache_seconds())
-            return conditional(request, response, page_etag(request, hit_content))
+                content = CSRF_FIELD.sub(rf"\g<1>{CSRF_MARKER}\g<2>", response.content.decode(response.charset))
+                page = Page.rendered(content.encode(response.charset), response["Content-Type"])
+                cache.set(key, page, cache_seconds())
+                keep_here(request, snapshot, projections, page)
+            return conditional(request, response, page_etag(request, page))
 
         return wrapper
 
     return decorate
 
 
-def page_etag(request: HttpRequest, content: str) -> str:
+@dataclass(frozen=True, slots=True)
+class Page(Body):
+    """A page as kept: its content with the CSRF marker for the tokens; `etag` is the content's digest, which
+    page_etag combines with each visitor's CSRF secret."""
+
+    content_type: str
+
+    @classmethod
+    def rendered(cls, content: bytes, content_type: str) -> "Page":
+        return cls(content, hashlib.blake2b(content, digest_size=16).hexdigest(), content_type)
+
+
+def kept_page(request: HttpRequest, key: str, snapshot: Snapshot, projections: tuple[str, ...]) -> "Page | None":
+    """The page from this process's body cache (hot_cache: no round trip), else from the shared cache (kept
+    here after)."""
+    found = hot_cache.cached(request, projections, snapshot)
+    if isinstance(found, Page):
+        return found
+    shared = cache.get(key)
+    if isinstance(shared, Page):
+        keep_here(request, snapshot, projections, shared)
+        return shared
+    return None
+
+
+def keep_here(request: HttpRequest, snapshot: Snapshot, projections: tuple[str, ...], page: Page) -> None:
+    hot_cache.store(request, projections, snapshot, page)
+
+
+def page_etag(request: HttpRequest, page: Page) -> str:
     """The page without its tokens, and the visitor's CSRF secret: a 304 keeps tokens that still work."""
-    digest = hashlib.blake2b(content.encode(), digest_size=16)
+    digest = hashlib.blake2b(page.etag.encode(), digest_size=16)
     digest.update(str(request.META.get("CSRF_COOKIE", "")).encode())
     return f'"{digest.hexdigest()}"'
 

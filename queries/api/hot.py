@@ -42,6 +42,7 @@ from queries.api.documents import order_document, product_document
 from queries.api.hot_cache import Body, Snapshot
 from queries.api.pagination import ReadModelPagination
 from queries.api.prepared import prepared_cursor
+from queries.api.snapshots import SNAPSHOT_COLUMNS, read_snapshot, snapshot_of, snapshot_params, snapshot_sql
 from queries.api.views import OrderViewSet, ProductViewSet, may_view_every_row
 from queries.models import CustomerView, OrderView, ProductView
 
@@ -51,7 +52,6 @@ PLAIN_ACCEPT = frozenset({None, "*/*", "application/json"})
 ALLOW = "GET, HEAD, OPTIONS"  # what a read-only viewset route allows (DRF's Allow header)
 SqlFor = Callable[[int], str]  # the statement for so many checkpoint units (snapshot_sql)
 RENDERER = JSONRenderer()
-SNAPSHOT_COLUMNS = 3  # position, held, generation: the first columns of every statement here (snapshot_sql)
 
 
 def in_front_of(viewset_view: Callable[..., HttpResponseBase], hot: HotView) -> Callable[..., HttpResponseBase]:
@@ -220,35 +220,6 @@ def loaded(model: type[Model], alias: str, fields: list[str], values: list[Any])
     instance._state = ModelState()
     instance._state.adding, instance._state.db = False, alias
     return instance
-
-
-def read_snapshot(model: type[Model], projections: tuple[str, ...]) -> Snapshot:
-    """The read position, held check and generation alone, prepared, on the database the rows would be read from."""
-    units = segments.expand(projections)
-    with prepared_cursor(connections[router.db_for_read(model)]) as cursor:
-        cursor.execute(snapshot_only_sql(len(units)), snapshot_params(units))
-        return snapshot_of(cursor.fetchone())
-
-
-def snapshot_of(columns: Any) -> Snapshot:
-    position, held, generation = columns[:SNAPSHOT_COLUMNS]
-    return Snapshot(int(position or 0), bool(held), generation)
-
-
-@cache
-def snapshot_sql(units: int) -> str:
-    """progress.snapshot_sql's position and held check, and progress.generation_sql: the first columns selected."""
-    position, held = progress.snapshot_sql(units)
-    return f"{position}, {held}, {progress.generation_sql(units)}"
-
-
-def snapshot_params(units: list[str]) -> list[Any]:
-    return [len(units), *units, *units, *units]
-
-
-@cache
-def snapshot_only_sql(units: int) -> str:
-    return f"SELECT {snapshot_sql(units)}"
 
 
 @cache

@@ -15,6 +15,8 @@ from django.test.utils import CaptureQueriesContext
 from projections import blue_green, progress, runner
 from projections.models import ParkedEvent
 from projections.registry import PROJECTIONS
+from queries import response_cache
+from queries.api import hot_cache
 from queries.models import ProductView
 from tests.factories import make_product
 
@@ -160,3 +162,59 @@ def test_a_rebuild_taking_over_at_the_same_position_is_not_answered_from_before(
         response = api.get(path)
     assert "SEK" in response.content.decode() and int(response.get("X-Read-Position", position)) == position
     assert any(PRODUCT_TABLE in query["sql"] for query in queries.captured_queries)  # computed again
+
+
+class CountingCache:
+    """The shared cache, counting the reads that reach it."""
+
+    def __init__(self, shared) -> None:
+        self.shared = shared
+        self.reads = 0
+
+    def get(self, *args, **kwargs):
+        self.reads += 1
+        return self.shared.get(*args, **kwargs)
+
+    def set(self, *args, **kwargs):
+        return self.shared.set(*args, **kwargs)
+
+
+def test_a_page_kept_in_this_process_is_answered_without_a_round_trip_to_the_shared_cache(kettle, monkeypatch):
+    shared = CountingCache(response_cache.cache)
+    monkeypatch.setattr(response_cache, "cache", shared)
+    first = Client().get("/")
+    assert shared.reads == 1  # a miss: looked for, then rendered and kept in both
+
+    second = Client().get("/")
+
+    assert shared.reads == 1 and product_reads(Client(), "/") == 0
+    token = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]+"')
+    assert token.sub(b"", second.content) == token.sub(b"", first.content)  # the same page, but for the token
+    assert token.search(second.content)[0] != token.search(first.content)[0]  # each visitor's own
+
+
+def test_a_page_kept_only_in_the_shared_cache_is_served_from_it_and_kept_here(kettle, monkeypatch):
+    Client().get("/")
+    hot_cache.BODIES.clear()  # as in another process: only the shared cache has the page
+    shared = CountingCache(response_cache.cache)
+    monkeypatch.setattr(response_cache, "cache", shared)
+
+    assert product_reads(Client(), "/") == 0 and shared.reads == 1
+    assert product_reads(Client(), "/") == 0 and shared.reads == 1  # now kept in this process too
+
+
+def test_with_the_body_cache_off_pages_are_still_kept_in_the_shared_cache(kettle, settings):
+    settings.HOT_READ_CACHE_BYTES = 0
+    assert product_reads(Client(), "/") >= 1
+    assert product_reads(Client(), "/") == 0
+    assert not hot_cache.BODIES.entries
+
+
+def test_a_page_kept_in_the_process_shows_a_command_at_its_read_position(staff_api, kettle):
+    visitor = Client()
+    visitor.get("/")
+    assert product_reads(visitor, "/") == 0  # kept
+    position = change_price(staff_api, kettle, "44.10")
+    page = visitor.get(f"/?after={position}").content.decode()
+    assert "44" in page and "25,00" not in page and "25.00" not in page
+    assert product_reads(visitor, "/") >= 1  # the plain page at the new position: rendered again
