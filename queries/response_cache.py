@@ -13,7 +13,8 @@ Two things move rows without moving the position, and both bypass the cache:
   catches up when the parked event is retried; the held check reads the same snapshot as the position, so
   with none held every event up to that position is in the rows the answer is computed from (rows only
   move forward, so a page computed a moment later still holds every one of them);
-- a user's own view of the data (cookies, messages, permissions): only anonymous requests are cached.
+- a visitor's own view of the data (a cart, messages, permissions): only visitors with no session, no messages
+  cookie and no credentials are served cached pages or fill the cache (may_cache_page; the API: anonymous reads).
 One thing gives one position other rows: a blue/green rebuild with changed projection code may take over at
 the position the live generation had reached; the rebuilt generation (progress.generation_sql) is in the key.
 Entries expire after `RESPONSE_CACHE_SECONDS` (0 turns the cache off), which bounds memory.
@@ -29,14 +30,15 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib import messages
 from django.core.cache import cache
+from django.db import connections, router
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.middleware.csrf import get_token
 from django.utils.cache import get_conditional_response
 from django.utils.translation import get_language
 
 from projections.models import Checkpoint
+from projections.progress import cache_version
 from queries.api import hot_cache
 from queries.api.hot_cache import Body, Snapshot
 from queries.api.snapshots import read_snapshot
@@ -46,6 +48,7 @@ KEY_PREFIX = "response-cache:"
 CSRF_FIELD = re.compile(r'(name="csrfmiddlewaretoken" value=")[A-Za-z0-9]+(")')
 CSRF_MARKER = "csrf0token0placeholder"
 CSRF_MARKER_BYTES = CSRF_MARKER.encode()
+MESSAGES_COOKIE = "messages"  # CookieStorage's (the fallback storage's first); settings do not rename it
 
 
 def cache_seconds() -> int:
@@ -67,15 +70,39 @@ def may_cache(request: HttpRequest) -> bool:
     return cache_seconds() > 0 and request.method == "GET" and not request.user.is_authenticated
 
 
+def may_cache_page(request: HttpRequest) -> bool:
+    """A GET of a visitor with no session and no messages: anonymous, no cart, nothing of their own on the page,
+    and nothing has to be loaded to know it. A session holder is rendered every time: the header shows the
+    cart, and a kept page would carry one visitor's cart to the others."""
+    cookies = request.COOKIES
+    return (
+        cache_seconds() > 0
+        and request.method == "GET"
+        and settings.SESSION_COOKIE_NAME not in cookies
+        and MESSAGES_COOKIE not in cookies
+        and "HTTP_AUTHORIZATION" not in request.META
+    )
+
+
+def page_snapshot(projections: tuple[str, ...]) -> Snapshot:
+    """Read position, held check and generation: one prepared statement on PostgreSQL, a plain one elsewhere
+    (the embedded SQLite of `make run`)."""
+    if connections[router.db_for_read(Checkpoint)].vendor == "postgresql":
+        return read_snapshot(Checkpoint, projections)
+    return Snapshot(*cache_version(projections))
+
+
 def cached_page(*projections: str) -> Callable:
     """Cache a storefront page for anonymous visitors at the named projections' read position and language."""
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponseBase]:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            if not may_cache(request) or len(messages.get_messages(request)):
+            if not may_cache_page(request):
                 return view(request, *args, **kwargs)
-            snapshot = read_snapshot(Checkpoint, projections)  # one prepared statement
+            # The rendered page reads the (empty) session, which makes SessionMiddleware add Vary: Cookie.
+            request.session.accessed = True
+            snapshot = page_snapshot(projections)
             if snapshot.held:
                 return view(request, *args, **kwargs)
             # The full path as sent: the page embeds it (the language form's "next").

@@ -218,3 +218,22 @@ def test_a_page_kept_in_the_process_shows_a_command_at_its_read_position(staff_a
     page = visitor.get(f"/?after={position}").content.decode()
     assert "44" in page and "25,00" not in page and "25.00" not in page
     assert product_reads(visitor, "/") >= 1  # the plain page at the new position: rendered again
+
+
+def test_a_visitor_with_a_cart_is_never_served_a_cached_page_nor_fills_the_cache(kettle):
+    Client().get("/")  # kept
+    shopper = Client()
+    assert shopper.post(f"/cart/{kettle}/add/", {"quantity": 2, "next": "/"}).status_code == 302
+    assert product_reads(shopper, "/") >= 1  # rendered for them
+    assert re.search(r"Cart\s*\(\s*1\s+item\)", shopper.get("/").content.decode())  # their own cart
+    hot_cache.BODIES.clear()
+    response_cache.cache.clear()
+    shopper.get("/")  # a page with their cart is kept for nobody
+    assert re.search(r"Cart\s*\(\s*0\s+items", Client().get("/").content.decode())
+
+
+def test_a_kept_page_varies_on_the_cookie_and_the_language_as_the_rendered_one(kettle):
+    rendered, kept = Client().get("/"), Client().get("/")
+    assert product_reads(Client(), "/") == 0
+    assert rendered.cookies["csrftoken"].value != kept.cookies["csrftoken"].value
+    assert kept["Vary"] == rendered["Vary"] and "Cookie" in kept["Vary"]
