@@ -1,5 +1,7 @@
 """Threads for concurrency tests: released together, each with its own database connections."""
 
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -7,9 +9,11 @@ from typing import TypeVar
 
 from django.db import connections, transaction
 
-from projections import blue_green
+from projections import blue_green, runner
 from projections.base import Projection
 from projections.models import Checkpoint
+from tests.conftest import ROOT, subprocess_env, wait_until
+from tests.factories import make_customer, make_product, place_order
 
 Result = TypeVar("Result")
 
@@ -77,3 +81,27 @@ def rebuild_running(projection: Projection) -> Iterator[None]:
     finally:
         release.set()
         holder.join()
+
+
+@contextmanager
+def rebuild_process(*arguments: str, **env: str) -> Iterator[subprocess.Popen]:
+    """`manage.py rebuild_projections ARGUMENTS` in a process of its own, after 150 orders of one customer are
+    projected live (a rebuild long enough to be caught midway: PROJECTION_REBUILD_BATCH_SIZE=2); it is waited for
+    when the block ends, and the block is entered once the orders' new generation is past position 20."""
+    customer = make_customer()
+    product = make_product(stock=10_000)
+    for _ in range(150):
+        place_order(customer, (product, 1))
+    runner.run_all()
+    rebuilding = subprocess.Popen(
+        [sys.executable, "manage.py", "rebuild_projections", *arguments],
+        cwd=ROOT,
+        env=subprocess_env() | {"PROJECTION_REBUILD_BATCH_SIZE": "2", "PYTHONUNBUFFERED": "1", **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until(lambda: Checkpoint.objects.filter(name="orders~next", position__gt=20).exists(), timeout=60)
+        yield rebuilding
+    finally:
+        rebuilding.wait(timeout=30)

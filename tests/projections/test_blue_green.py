@@ -2,8 +2,6 @@
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 
 import pytest
@@ -16,9 +14,9 @@ from projections.models import Checkpoint
 from projections.progress import head_position
 from projections.registry import PROJECTIONS
 from queries.models import OrderView, ProductView
-from tests.conftest import ROOT, subprocess_env, wait_until
+from tests.conftest import wait_until
 from tests.factories import context, make_customer, make_product, place_order
-from tests.projections.concurrency import rebuild_running
+from tests.projections.concurrency import rebuild_process, rebuild_running
 from tests.projections.history import mixed_history, read_side_snapshot
 
 pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
@@ -113,25 +111,9 @@ def test_a_second_rebuild_of_the_same_projection_is_refused_while_one_runs():
 
 @pytest.mark.slow
 def test_a_rebuild_killed_midway_leaves_the_live_generation_alone_and_the_next_one_converges():
-    customer = make_customer()
-    product = make_product(stock=10_000)
-    for _ in range(150):
-        place_order(customer, (product, 1))
-    runner.run_all()
-    live = read_side_snapshot()
-    env = subprocess_env() | {"PROJECTION_REBUILD_BATCH_SIZE": "2", "PYTHONUNBUFFERED": "1"}
-    rebuilding = subprocess.Popen(
-        [sys.executable, "manage.py", "rebuild_projections", "--projection", "orders"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_until(lambda: Checkpoint.objects.filter(name="orders~next", position__gt=20).exists(), timeout=60)
+    with rebuild_process("--projection", "orders") as rebuilding:
+        live = read_side_snapshot()
         os.kill(rebuilding.pid, signal.SIGKILL)
-    finally:
-        rebuilding.wait(timeout=30)
 
     assert schemas() == {"rebuild_orders"}  # what the killed rebuild left
     assert read_side_snapshot() == live  # the live generation is untouched: served as before

@@ -2,8 +2,6 @@
 
 import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,8 +14,9 @@ from projections.models import Checkpoint
 from projections.progress import head_position
 from projections.registry import PROJECTIONS
 from queries.models import EventRecord, ProductView
-from tests.conftest import ROOT, subprocess_env, wait_until
-from tests.factories import make_customer, make_product, place_order
+from tests.conftest import wait_until
+from tests.factories import make_product
+from tests.projections.concurrency import rebuild_process
 from tests.projections.history import mixed_history, read_side_snapshot
 
 pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
@@ -146,27 +145,11 @@ def gone(pid: int) -> bool:
 
 @pytest.mark.slow
 def test_a_parallel_rebuild_killed_midway_stops_its_children_and_the_next_one_converges():
-    customer = make_customer()
-    product = make_product(stock=10_000)
-    for _ in range(150):
-        place_order(customer, (product, 1))
-    runner.run_all()
-    live = read_side_snapshot()
-    env = subprocess_env() | {"PROJECTION_REBUILD_BATCH_SIZE": "2", "PROJECTION_REBUILD_PROCESSES": "2"}
-    rebuilding = subprocess.Popen(
-        [sys.executable, "manage.py", "rebuild_projections"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_until(lambda: Checkpoint.objects.filter(name="orders~next", position__gt=20).exists(), timeout=60)
+    with rebuild_process(PROJECTION_REBUILD_PROCESSES="2") as rebuilding:
+        live = read_side_snapshot()
         children = children_of(rebuilding.pid)
         assert len(children) == 2
         os.kill(rebuilding.pid, signal.SIGKILL)
-    finally:
-        rebuilding.wait(timeout=30)
 
     wait_until(lambda: all(gone(pid) for pid in children), timeout=30)  # each stopped at its next commit
     assert read_side_snapshot() == live  # the live generation is untouched
