@@ -52,29 +52,59 @@ FollowUp = Callable[[set[Any]], None]
 
 
 class Rows:
-    def __init__(self, keys: Iterable[UUID] | Callable[[], Iterable[UUID]] = ()) -> None:
+    def __init__(
+        self, keys: Iterable[UUID] | Callable[[], Iterable[UUID]] = (), *, holds_every_row: bool = False
+    ) -> None:
         # The batch's keys are worked out when a handler first reads a row (a projection that only creates rows,
         # the event feed, never pays for them).
         self._keys = keys
+        # The tables were empty when this unit of work began and nothing else writes them (a new generation filled
+        # by its own process: projections/held.py): every row is held here or was let go (written, then forgotten
+        # but for its key), and a key that is neither names no row: nothing is looked for.
+        self.holds_every_row = holds_every_row
         self._rows: dict[type[models.Model], dict[Any, models.Model | None]] = {}
+        self._let_go: dict[type[models.Model], set[Any]] = {}
         self._loaded: set[type[models.Model]] = set()
         self._new: dict[type[models.Model], dict[Any, models.Model]] = {}
         self._changed: dict[type[models.Model], dict[Any, models.Model]] = {}
         self._follow_ups: dict[FollowUp, set[Any]] = {}
+        self.followed_up = False  # the last flush ran a follow-up: rows held may be older than the table's
 
     @cached_property
     def keys(self) -> set[UUID]:
         return set(self._keys() if callable(self._keys) else self._keys)
 
+    def next_batch(self, keys: Iterable[UUID] | Callable[[], Iterable[UUID]]) -> None:
+        """Go on with another batch (a unit of work held across batches: held.py): the rows it names that are not
+        held yet are loaded together, when first asked for, as for a unit of work of its own."""
+        self._keys = keys
+        self.__dict__.pop("keys", None)
+        self._loaded.clear()
+
+    def held(self) -> dict[type[models.Model], int]:
+        """How many rows of each model this unit of work holds (those known not to exist too)."""
+        return {model: len(known) for model, known in self._rows.items()}
+
+    def let_go(self, model: type[models.Model]) -> None:
+        """Forget the model's rows (once written: after a flush); they are read again when asked for."""
+        known = self._rows.pop(model, {})
+        if self.holds_every_row:
+            self._let_go.setdefault(model, set()).update(key for key, row in known.items() if row is not None)
+
     def get(self, model: type[ModelT], pk: Any) -> ModelT | None:
         """The row as the batch has left it so far; None if there is none."""
         pk = _key(model, pk)
         known = self._rows.setdefault(model, {})
+        if pk in known:
+            return known[pk]  # type: ignore[return-value]
+        let_go = self._let_go.get(model, set())
+        if self.holds_every_row and pk not in let_go:
+            return None
         named = pk[-1] if isinstance(pk, tuple) else pk
         if model not in self._loaded and isinstance(named, UUID):
             self._loaded.add(model)
             batch = {(*pk[:-1], key) for key in self.keys} if isinstance(pk, tuple) else self.keys
-            self._load(model, known, (batch | {pk}) - known.keys())
+            self._load(model, known, ((batch & let_go if self.holds_every_row else batch) | {pk}) - known.keys())
         if pk not in known:
             self._load(model, known, {pk})
         return known[pk]  # type: ignore[return-value]
@@ -103,7 +133,7 @@ class Rows:
     def create(self, row: models.Model) -> None:
         model = type(row)
         known = self._rows.setdefault(model, {})
-        if known.get(row.pk) is not None:
+        if known.get(row.pk) is not None or (row.pk in self._let_go.get(model, ()) and row.pk not in known):
             raise IntegrityError(f"{model.__name__} {row.pk} already exists")
         known[row.pk] = row
         self._new.setdefault(model, {})[row.pk] = row
@@ -126,6 +156,9 @@ class Rows:
                 _upsert(model, list(changed.values()))
         for follow_up, keys in self._follow_ups.items():
             follow_up(keys)
+        # Written: a unit of work held on (held.py) changes these rows again as rows already in the table.
+        self.followed_up = bool(self._follow_ups)
+        self._new, self._changed, self._follow_ups = {}, {}, {}
 
 
 def _upsert(model: type[models.Model], changed: list[models.Model]) -> None:
@@ -156,11 +189,18 @@ def rows() -> Rows:
 
 @contextmanager
 def unit_of_work(keys: Iterable[UUID] | Callable[[], Iterable[UUID]]) -> Iterator[Rows]:
-    """Handlers called inside see this unit of work as `rows()`; the caller flushes it."""
+    """Handlers called inside see a new unit of work as `rows()`; the caller flushes it."""
     work = Rows(keys)
+    with working_in(work):
+        yield work
+
+
+@contextmanager
+def working_in(work: Rows) -> Iterator[None]:
+    """Handlers called inside see `work` as `rows()`."""
     token = _current.set(work)
     try:
-        yield work
+        yield
     finally:
         _current.reset(token)
 

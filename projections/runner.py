@@ -87,8 +87,8 @@ def apply_batch(
         return
     try:
         with transaction.atomic(using=READ_DB):  # a savepoint: a failed flush leaves the transaction usable
-            with unit_of_work(lambda: _keys(projection, events)) as work:
-                _fold(projection, events, held, offset=0)
+            with unit_of_work(lambda: named_keys(projection, events)) as work:
+                fold(projection, events, held)
             work.flush()
     except DatabaseError:
         _apply_each(projection, events, held)
@@ -96,15 +96,16 @@ def apply_batch(
 
 def _apply_each(projection: Projection, events: Sequence[LogRow], held: Collection[UUID]) -> None:
     for index, event in enumerate(events):
-        with unit_of_work(_keys(projection, [event])) as work:
-            _fold(projection, [event], held, offset=index)
+        with unit_of_work(named_keys(projection, [event])) as work:
+            fold(projection, [event], held, offset=index)
         try:
             work.flush()
         except DatabaseError as error:
             raise EventFailed(event, index, error) from error
 
 
-def _fold(projection: Projection, events: Sequence[LogRow], held: Collection[UUID], *, offset: int) -> None:
+def fold(projection: Projection, events: Sequence[LogRow], held: Collection[UUID] = (), *, offset: int = 0) -> None:
+    """The handlers of the events this projection (segment) applies, in order, on the current unit of work."""
     for index, event in enumerate(events, start=offset):
         if event.aggregate_id in held:
             hold(projection, event)
@@ -166,7 +167,7 @@ def apply_to_segments(projection: Projection, events: Sequence[LogRow], *, per_e
         apply_batch(part, events, per_event=per_event)
 
 
-def _keys(projection: Projection, events: Sequence[LogRow]) -> set[UUID]:
+def named_keys(projection: Projection, events: Sequence[LogRow]) -> set[UUID]:
     """The ids the events this segment applies name: the rows its unit of work loads up front (rows.py)."""
     applied = [
         each for each in events if projection.wants(each.type) and projection.covers(each.aggregate_id, each.type)

@@ -14,7 +14,7 @@ row; `in_bulk` on a composite key compiles a tuple lookup per key. Here:
 - changed rows: COPY into a temporary table shaped like the table, then one
   `INSERT … SELECT … ON CONFLICT (<pk>) DO UPDATE` from it: the same upsert as before, without its parameters.
 
-Table names are unqualified, so a blue/green rebuild's `search_path` (blue_green.writing_to) sends all of it to
+Table names are unqualified, so a blue/green rebuild's `search_path` (generations.writing_to) sends all of it to
 the new generation. Values go out as the model holds them: psycopg adapts UUIDs, decimals, datetimes and strings
 itself, JSON fields are dumped (fast_json; with their encoder if they have one), and any other field type gets
 Django's `get_db_prep_save`.

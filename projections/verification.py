@@ -2,7 +2,7 @@
 
 The live rows and the checkpoints are read in one REPEATABLE READ snapshot, without the checkpoint lock, so
 the live runner keeps applying batches (and commands keep becoming visible) while a verify runs. The replay
-goes into a scratch schema (blue_green.copy_tables: empty copies of the read-model tables) that the unqualified
+goes into a scratch schema (generations.copy_tables: empty copies of the read-model tables) that the unqualified
 table names resolve to first, each segment up to its own checkpoint as of that snapshot; the scratch schema is
 rolled back with the transaction. SQLite (the embedded `make run`) has no schemas: there the replay runs in
 place under the lock and is rolled back, as before.
@@ -12,7 +12,7 @@ import os
 
 from django.db import connections, transaction
 
-from projections import blue_green, runner, segments
+from projections import generations, runner, segments
 from projections.base import Projection
 from projections.models import Checkpoint
 
@@ -36,8 +36,8 @@ def verify(projection: Projection) -> list[str]:
             positions = dict(Checkpoint.objects.filter(name__in=names).values_list("name", "position"))
             live = snapshot(projection)
             scratch = f"verify_{projection.name}_{os.getpid()}"
-            blue_green.copy_tables(connection, projection, scratch)
-            with blue_green.writing_to(connection, projection, scratch):
+            generations.copy_tables(connection, projection, scratch)
+            with generations.writing_to(connection, projection, scratch):
                 for part in segments.parts(projection):
                     for batch in runner.batches(positions[part.name]):
                         runner.apply_batch(part, batch)

@@ -33,6 +33,9 @@ PROJECTION_FAULT_DELAY_SECONDS = float(os.environ.get("PROJECTION_FAULT_DELAY_SE
 # five times (every projection from one read at 279k events: the database's CPU 11.2 s -> 7.3 s, ours 27.6 -> 25.2);
 # a batch of them holds about 150 MB at most.
 PROJECTION_REBUILD_BATCH_SIZE = int(os.environ.get("PROJECTION_REBUILD_BATCH_SIZE", "10000"))
+# A rebuild folds the events into rows it holds from batch to batch, writes them past this many rows held and lets
+# go of the largest models' until half as many are (projections/held.py).
+PROJECTION_REBUILD_HELD_ROWS = int(os.environ.get("PROJECTION_REBUILD_HELD_ROWS", "200000"))
 # A rebuild of several projections fills their new generations in this many forked processes, each a share of the
 # projections (projections/filling.py); unset or 0: one per CPU; 1: all in the rebuilding process.
 PROJECTION_REBUILD_PROCESSES = int(os.environ.get("PROJECTION_REBUILD_PROCESSES", "0"))

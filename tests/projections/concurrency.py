@@ -86,8 +86,9 @@ def rebuild_running(projection: Projection) -> Iterator[None]:
 @contextmanager
 def rebuild_process(*arguments: str, **env: str) -> Iterator[subprocess.Popen]:
     """`manage.py rebuild_projections ARGUMENTS` in a process of its own, after 150 orders of one customer are
-    projected live (a rebuild long enough to be caught midway: PROJECTION_REBUILD_BATCH_SIZE=2); it is waited for
-    when the block ends, and the block is entered once the orders' new generation is past position 20."""
+    projected live (a rebuild long enough to be caught midway: PROJECTION_REBUILD_BATCH_SIZE=2, its rows written
+    after every batch); it is waited for when the block ends, and the block is entered once the orders' new
+    generation is past position 20."""
     customer = make_customer()
     product = make_product(stock=10_000)
     for _ in range(150):
@@ -96,7 +97,8 @@ def rebuild_process(*arguments: str, **env: str) -> Iterator[subprocess.Popen]:
     rebuilding = subprocess.Popen(
         [sys.executable, "manage.py", "rebuild_projections", *arguments],
         cwd=ROOT,
-        env=subprocess_env() | {"PROJECTION_REBUILD_BATCH_SIZE": "2", "PYTHONUNBUFFERED": "1", **env},
+        env=subprocess_env()
+        | {"PROJECTION_REBUILD_BATCH_SIZE": "2", "PROJECTION_REBUILD_HELD_ROWS": "1", "PYTHONUNBUFFERED": "1", **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

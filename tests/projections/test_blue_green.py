@@ -52,6 +52,7 @@ def in_another_connection(work):
 
 def test_the_live_generation_is_served_and_projected_while_the_new_one_fills_then_it_takes_over(settings):
     settings.PROJECTION_REBUILD_BATCH_SIZE = 4  # many batches: the test looks in between them
+    settings.PROJECTION_REBUILD_HELD_ROWS = 1  # the rows are written after every batch, with the ~next checkpoint
     for _ in range(2):
         mixed_history()
     runner.run_all()

@@ -8,7 +8,7 @@ import pytest
 
 from commands.handlers import orders as order_commands
 from commands.models import Event
-from projections import blue_green, progress, runner, segments, verification
+from projections import blue_green, generations, progress, runner, segments, verification
 from projections.models import Checkpoint, ParkedEvent
 from projections.orders import OrderDetailsProjection
 from projections.registry import PROJECTIONS
@@ -145,14 +145,14 @@ def test_live_projection_goes_on_while_a_verify_is_in_progress(monkeypatch):
     customer = make_customer()
     runner.run_all()
     inside, release = threading.Event(), threading.Event()
-    real_copy = blue_green.copy_tables
+    real_copy = generations.copy_tables
 
     def copy_then_hold(*args):
         real_copy(*args)
         inside.set()
         assert release.wait(30), "the test never released the verify"
 
-    monkeypatch.setattr(blue_green, "copy_tables", copy_then_hold)
+    monkeypatch.setattr(generations, "copy_tables", copy_then_hold)
 
     def command_while_verifying() -> int:
         assert inside.wait(30), "the verify never started"
