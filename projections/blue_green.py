@@ -161,9 +161,9 @@ def fill_generations(
         for batch in batches:
             if per_event:
                 apply_to_generations(connection, streamed, batch, per_event=True)
+                gc.collect(1)
             else:
-                held.apply(batch)
-            gc.collect(1)
+                held.apply(batch)  # collects after each write, not each batch (held.py)
             for projection in streamed:
                 done(projection, len(batch))
     held.write()
