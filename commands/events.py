@@ -72,8 +72,6 @@ def _keep(value: Any) -> Any:
     return value
 
 
-# Parsed once per id (a replay names the same products and customers again and again): UUID() parses in Python.
-_uuid = functools.lru_cache(maxsize=2**16)(UUID)
 
 
 @functools.cache
@@ -90,7 +88,7 @@ def _converter(hint: Any) -> Convert:
         converted = tuple((key, convert) for key, convert in converters.items() if convert is not _keep)
         return _or_none(lambda value: _converted_dict(value, converted))
     if hint is UUID:
-        return _or_none(_uuid)
+        return _or_none(UUID)
     if hint is Decimal or (isinstance(hint, type) and issubclass(hint, enum.Enum)):
         return _or_none(hint)
     return _keep

@@ -44,6 +44,9 @@ class Projection:
     # Its one read model is the log's rows, column for column: a rebuild copies the log over in one COPY stream
     # (blue_green.copy_log) instead of applying event after event; the handlers still apply live events.
     copies_log: ClassVar[bool] = False
+    # Its handlers read `recorded.metadata` (who sent the command): a rebuild of projections that do not reads the
+    # log without it (recorded.log_stream). The architecture test checks it is declared where it is used.
+    reads_metadata: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)

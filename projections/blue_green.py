@@ -151,13 +151,14 @@ def fill_generations(
     if not streamed:
         return
     size, types = settings.PROJECTION_REBUILD_BATCH_SIZE, wanted_types(streamed)
+    metadata = any(each.reads_metadata for each in streamed)
 
     def apply_again(after: int, up_to: int) -> None:
-        for batch in runner.batches(up_to, size, after=after, types=types):
+        for batch in runner.batches(up_to, size, after=after, types=types, metadata=metadata):
             apply_to_generations(connection, streamed, batch, per_event=False)
 
     held = HeldFill(connection, streamed, redo=apply_again)
-    with closing(runner.batches(head, size, types=types)) as batches:
+    with closing(runner.batches(head, size, types=types, metadata=metadata)) as batches:
         for batch in batches:
             if per_event:
                 apply_to_generations(connection, streamed, batch, per_event=True)

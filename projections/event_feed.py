@@ -12,6 +12,7 @@ class EventFeedProjection(Projection):
     read_models = (EventRecord,)
     handles_every_event = True
     copies_log = True  # its rows are the log's (LOG_FIELDS), as stored: a rebuild copies them over
+    reads_metadata = True
     rebuild_cost = 1  # that copy: about a second per hundred thousand events (filling.py)
 
     def apply(self, recorded: Recorded[DomainEvent]) -> None:

@@ -337,14 +337,20 @@ def replay(projection: Projection, *, up_to: int | None = None, progress: Callab
 
 
 def batches(
-    up_to: int | None, size: int = 2000, *, after: int = 0, types: Collection[str] | None = None
+    up_to: int | None,
+    size: int = 2000,
+    *,
+    after: int = 0,
+    types: Collection[str] | None = None,
+    metadata: bool = True,
 ) -> Generator[list[LogRow]]:
     """The log after `after` (up to `up_to`; only events of `types` if given) in batches of `size`, streamed
     through one server-side cursor: memory stays one batch, whatever the log's length. Outside a write-DB
     transaction the cursor is WITH HOLD (as Django's `iterator()`), so a rebuild keeps no transaction open on the
-    write database while it runs. On PostgreSQL the rows come straight from psycopg (log_stream)."""
+    write database while it runs. On PostgreSQL the rows come straight from psycopg (log_stream), with their
+    metadata unless `metadata` is False (the embedded SQLite always reads it)."""
     if connections[EVENT_DB].vendor == "postgresql":
-        yield from log_stream(connections[EVENT_DB], up_to, size, after=after, types=types)
+        yield from log_stream(connections[EVENT_DB], up_to, size, after=after, types=types, metadata=metadata)
         return
     queryset = Event.objects.using(EVENT_DB).filter(position__gt=after)
     if up_to is not None:

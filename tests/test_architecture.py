@@ -29,3 +29,18 @@ def test_the_check_sees_a_forbidden_import(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text("from queries.models import ProductView\nimport projections.runner\n")
     assert imported_modules(sample) == {"queries.models", "projections.runner"}
+
+
+def test_a_projection_whose_handlers_read_the_metadata_says_so():
+    """A rebuild reads the log without its metadata for projections that declare they do not read it
+    (Projection.reads_metadata): one that reads it without saying so would see empty metadata when rebuilt."""
+    import inspect
+
+    from projections.recorded import LOG_FIELDS
+    from projections.registry import PROJECTIONS
+
+    assert "metadata" in LOG_FIELDS
+    for projection in PROJECTIONS.values():
+        source = inspect.getsource(type(projection))
+        reads = "metadata" in source or "LOG_FIELDS" in source
+        assert projection.reads_metadata == reads, type(projection).__name__

@@ -104,3 +104,18 @@ def test_a_unit_of_work_holding_every_row_refuses_a_row_it_let_go_and_reads_it_b
         work.create(ProductView(id=product.id, sku="SKU-AGAIN", name="Again", price=Decimal("1.00")))
     assert work.get(ProductView, uuid.uuid4()) is None  # never made: not looked for
     assert work.get(ProductView, product.id) is None  # let go, so looked for: it was never written, here
+
+
+def test_a_fill_reads_the_log_without_its_metadata_for_projections_that_do_not_read_it(history, monkeypatch):
+    read_with_metadata = []
+    real = runner.log_stream
+
+    def stream(*args, metadata=True, **kwargs):
+        read_with_metadata.append(metadata)
+        yield from real(*args, metadata=metadata, **kwargs)
+
+    monkeypatch.setattr(runner, "log_stream", stream)
+
+    blue_green.rebuild_all([PROJECTIONS["catalog"], PROJECTIONS["customers"]])
+    assert read_with_metadata == [False]  # the fill's one read; neither projection reads who sent the command
+    assert read_side_snapshot()["rows"] == history["rows"]
