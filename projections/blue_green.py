@@ -3,10 +3,11 @@
 Design (PostgreSQL): the new generation lives in its own schema, `rebuild_<projection>`, holding empty copies of
 the projection's read-model tables (same columns, constraints and index names). The rebuild replays the log in
 batches with `search_path` set to that schema first, so the projection's own handlers write there unchanged;
-each batch commits with the generation's checkpoint (`<projection>~next`, in the live checkpoint table). The live
-generation meanwhile keeps being projected under its own checkpoint lock and served. The new tables get their
-keys (primary and unique: the replay relies on them) at once and their other indexes once the bulk of the log is
-in, before the swap (create_indexes). `rebuild_all` rebuilds several projections from one read of the log.
+their rows are held from batch to batch and written with the generation's checkpoint (`<projection>~next`, in the
+live checkpoint table) past a bound and at the end of the fill (held.py). The live generation meanwhile keeps
+being projected under its own checkpoint lock and served. The new tables get their keys (primary and unique: the
+replay relies on them) at once and their other indexes once the bulk of the log is in, built by the process that
+filled them, before the swap (`index`). `rebuild_all` rebuilds several projections in parallel (filling.py).
 
 Once the new generation is within a batch of the head, the rebuild takes the live checkpoint's lock (holding the
 live runner back for that one transaction), applies the last events, drops the live tables, moves the new ones
@@ -114,9 +115,6 @@ def rebuild_all(
             position = apply_to_generations(connection, projections, batch, per_event=per_event)
             gc.collect(1)
             report(projections, len(batch), progress)
-        for projection in projections:  # outside the live lock: the swap only applies the last events
-            with transaction.atomic(using=READ_DB):
-                create_indexes(connection, projection, schema_of(projection))
         return {
             each.name: swap_in(
                 connection,
@@ -148,6 +146,7 @@ def fill_generations(
     copied, streamed = split_copied(share, per_event=per_event)
     for projection in copied:
         done(projection, copy_log(connection, projection, head))
+        index(connection, projection)
     if not streamed:
         return
     size, types = settings.PROJECTION_REBUILD_BATCH_SIZE, wanted_types(streamed)
@@ -168,6 +167,15 @@ def fill_generations(
             for projection in streamed:
                 done(projection, len(batch))
     held.write()
+    for projection in streamed:
+        index(connection, projection)
+
+
+def index(connection: BaseDatabaseWrapper, projection: Projection) -> None:
+    """The new generation's other indexes, once the bulk of the log is in (generations.create_indexes); built by
+    the process that filled it, so the shares' index builds run in parallel too, outside the live lock."""
+    with transaction.atomic(using=READ_DB):
+        create_indexes(connection, projection, schema_of(projection))
 
 
 def split_copied(share: Sequence[Projection], *, per_event: bool) -> tuple[list[Projection], list[Projection]]:
