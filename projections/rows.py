@@ -34,13 +34,13 @@ per-event mode is also the baseline `make bench` measures beside the batch one.
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
-from functools import lru_cache
 from typing import Any, TypeVar
 from uuid import UUID
 
 from django.db import IntegrityError, connections, models
 from django.utils.functional import cached_property
 
+from commands.events import parsed_uuid
 from projections import table_io
 
 READ_DB = "read"
@@ -215,13 +215,7 @@ def keys_of(aggregate_id: UUID, payload: dict[str, Any]) -> Iterator[UUID]:
                     yield from keys_of(aggregate_id, item)
         elif name.endswith("_id") and isinstance(value, str):
             with suppress(ValueError):
-                yield _uuid(value)
-
-
-@lru_cache(maxsize=2**16)
-def _uuid(text: str) -> UUID:
-    """Parsed once per id: a batch names the same products and customers again and again."""
-    return UUID(text)
+                yield parsed_uuid(value)  # once per id: a batch names the same ones again and again
 
 
 def assign(row: models.Model, **values: object) -> None:
