@@ -75,7 +75,7 @@ def _keep(value: Any) -> Any:
 @functools.cache
 def _converter(hint: Any) -> Convert:
     """The function that turns a JSON value into `hint`'s type (None stays None), decided once per annotation.
-    Each converter checks for None itself: a wrapper per level was a call per value, a fifth of decoding."""
+    Each converter checks for None itself: a wrapper per level was one more call per value decoded."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
         return _converter(next(arg for arg in args if arg is not type(None)))
@@ -103,9 +103,9 @@ def _converted_dict(value: dict[str, Any], converted: tuple[tuple[str, Convert],
 
 @functools.lru_cache(maxsize=2**16)
 def parsed_uuid(text: str) -> UUID:
-    """A UUID from its text, parsed once per id: a replay reads the same products' and
-    customers' ids again and again, and UUID() costs twenty times a cache hit (a UUID is immutable, so one
-    object serves every event that names it)."""
+    """A UUID from its text, parsed once per id: a replay reads the same products' and customers' ids again and
+    again, and UUID() costs about twenty times a cache hit (a UUID is immutable: one object serves every event
+    that names it)."""
     return UUID(text)
 
 
